@@ -1,0 +1,152 @@
+"""Find the wrangler configs, workflows and local actions of a repository."""
+
+from __future__ import annotations
+
+import enum
+import logging
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+SKIPPED_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        "bower_components",
+        "vendor",
+        "vendors",
+        "third_party",
+        "third-party",
+        ".venv",
+        "venv",
+        "__pycache__",
+        ".wrangler",
+        ".tox",
+        ".nox",
+    }
+)
+WRANGLER_NAME = re.compile(r"^wrangler(?:[.-][^/]*)?\.(?:toml|json|jsonc)$")
+WORKFLOW_NAME = re.compile(r"^[^/]+\.ya?ml$")
+ACTION_NAME = frozenset({"action.yml", "action.yaml"})
+
+
+class FileKind(enum.Enum):
+    """What a discovered file is to the audit."""
+
+    WRANGLER = "wrangler"
+    WORKFLOW = "workflow"
+    ACTION = "action"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class SourceFile:
+    """A file to load: its repository-relative POSIX path and what it is."""
+
+    path: str
+    kind: FileKind
+    inert: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedPath:
+    """A path the audit did not read, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Discovery:
+    """The files found under a root, and the paths passed over."""
+
+    files: tuple[SourceFile, ...]
+    skipped: tuple[SkippedPath, ...]
+
+
+def discover(root: Path, exclude: Iterable[str] = ()) -> Discovery:
+    """Walk `root` without following links and classify every file of interest."""
+    excluded = tuple(pattern.strip("/") for pattern in exclude)
+    files: list[SourceFile] = []
+    skipped: list[SkippedPath] = []
+
+    for folder, dirs, names in os.walk(root, onerror=_log_walk_error(skipped, root)):
+        rel_folder = _relative(root, Path(folder))
+        dirs[:] = sorted(d for d in dirs if _keep_dir(root, folder, d, skipped))
+        for name in sorted(names):
+            rel = f"{rel_folder}/{name}" if rel_folder else name
+            if _is_excluded(rel, excluded):
+                continue
+            kind = _classify(rel, name)
+            if kind is None:
+                continue
+            if os.path.islink(os.path.join(folder, name)):
+                skipped.append(SkippedPath(rel, "symbolic link, not followed"))
+                continue
+            files.append(SourceFile(rel, kind, inert=_is_inert(rel, kind)))
+
+    return Discovery(tuple(sorted(files)), tuple(skipped))
+
+
+def _keep_dir(root: Path, folder: str, name: str, skipped: list[SkippedPath]) -> bool:
+    """Return whether to descend into `name`; links and vendored trees are not."""
+    if name in SKIPPED_DIRS:
+        return False
+    if os.path.islink(os.path.join(folder, name)):
+        rel = _relative(root, Path(folder) / name)
+        if name in (".github", "workflows") or "wrangler" in name:
+            skipped.append(SkippedPath(rel, "symbolic link, not followed"))
+        return False
+    return True
+
+
+def _classify(rel: str, name: str) -> FileKind | None:
+    """Return what kind of file `rel` is, or None if the audit ignores it."""
+    if WRANGLER_NAME.match(name):
+        return FileKind.WRANGLER
+    parts = rel.split("/")
+    if len(parts) >= 3 and parts[-3:-1] == [".github", "workflows"]:
+        return FileKind.WORKFLOW if WORKFLOW_NAME.match(name) else None
+    if name in ACTION_NAME and ".github" in parts[:-1]:
+        return FileKind.ACTION
+    return None
+
+
+def _is_inert(rel: str, kind: FileKind) -> bool:
+    """Return whether GitHub would never run this workflow.
+
+    GitHub only runs workflows in the root `.github/workflows/` folder, not in
+    its subfolders nor in other folders of that name.
+    """
+    if kind is not FileKind.WORKFLOW:
+        return False
+    return not (rel.startswith(".github/workflows/") and rel.count("/") == 2)
+
+
+def _is_excluded(rel: str, patterns: tuple[str, ...]) -> bool:
+    """Return whether `rel` is under or matches one of the exclude patterns."""
+    from fnmatch import fnmatch
+
+    return any(rel == p or rel.startswith(f"{p}/") or fnmatch(rel, p) for p in patterns)
+
+
+def _relative(root: Path, path: Path) -> str:
+    """Return `path` relative to `root` in POSIX form ('' for the root)."""
+    rel = os.path.relpath(path, root)
+    return "" if rel == "." else Path(rel).as_posix()
+
+
+def _log_walk_error(skipped: list[SkippedPath], root: Path):  # type: ignore[no-untyped-def]
+    """Return an `os.walk` error handler that records unreadable folders."""
+
+    def record(error: OSError) -> None:
+        rel = _relative(root, Path(error.filename)) if error.filename else "?"
+        logger.warning("cannot read %s: %s", rel, error.strerror)
+        skipped.append(SkippedPath(rel, f"cannot read: {error.strerror}"))
+
+    return record

@@ -1,0 +1,303 @@
+"""Load YAML the way GitHub Actions reads it, keeping every position."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import yaml
+
+from runart_lint.loaders.tree import (
+    Diagnostic,
+    Entry,
+    Mapping,
+    Node,
+    ParsedFile,
+    Scalar,
+    ScalarValue,
+    Sequence,
+    Span,
+)
+
+try:
+    from yaml import CBaseLoader as _Parser
+except ImportError:  # pragma: no cover - PyYAML wheels ship libyaml
+    from yaml import BaseLoader as _Parser  # type: ignore[assignment]
+
+# An alias repeats its anchor's whole subtree; past this many expanded nodes a
+# document is an alias bomb, not a workflow, and is refused.
+MAX_EXPANDED_NODES = 200_000
+MAX_DEPTH = 200
+
+# YAML 1.2 core schema, as GitHub's parser resolves plain scalars: `on`, `yes`
+# and `no` stay strings.
+_NULLS = {"", "~", "null", "Null", "NULL"}
+_TRUE = {"true", "True", "TRUE"}
+_FALSE = {"false", "False", "FALSE"}
+_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)$")
+_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_CONFLICT = re.compile(r"^(?:<{7}|={7}|>{7})(?: |$)", re.M)
+_ANCHOR_CHAR = re.compile(r"[&*]([A-Za-z0-9_-]*)([^\sA-Za-z0-9_,\[\]{}-])")
+
+
+class YamlLimitError(Exception):
+    """A document is too deep or expands too far to be a real workflow."""
+
+    def __init__(self, message: str, span: Span) -> None:
+        super().__init__(message)
+        self.span = span
+
+
+@dataclass(slots=True)
+class _Frame:
+    """A collection being composed, with what it has gathered so far."""
+
+    kind: str
+    start: Span
+    anchor: str | None
+    items: list[Node] = field(default_factory=list)
+    entries: dict[str, Entry] = field(default_factory=dict)
+    pending_key: tuple[str, Span] | None = None
+    size: int = 1
+
+
+def load_yaml(path: str, text: str) -> ParsedFile:
+    """Parse the first document of `text`; problems become diagnostics."""
+    text = text.removeprefix("\ufeff")
+
+    conflict = _CONFLICT.search(text)
+    if conflict is not None:
+        line = text.count("\n", 0, conflict.start()) + 1
+        return ParsedFile(path, None, (_conflict_diagnostic(line),))
+
+    composer = _Composer(text)
+    try:
+        root = composer.compose()
+    except yaml.MarkedYAMLError as error:
+        return ParsedFile(path, None, (_syntax_diagnostic(error, text),))
+    except YamlLimitError as error:
+        diagnostic = Diagnostic(
+            "too-large",
+            str(error),
+            "simplify the document; real workflows stay far below this limit",
+            error.span,
+        )
+        return ParsedFile(path, None, (diagnostic,))
+    except yaml.YAMLError as error:
+        message = f"invalid yaml: {str(error).strip().splitlines()[0]}"
+        span = Span.point(1, 1)
+        diagnostic = Diagnostic("syntax", message, "fix the YAML syntax", span)
+        return ParsedFile(path, None, (diagnostic,))
+
+    return ParsedFile(path, root, tuple(composer.diagnostics))
+
+
+class _Composer:
+    """Build positioned nodes straight from libyaml's event stream."""
+
+    def __init__(self, text: str) -> None:
+        self.parser = _Parser(text)
+        self.anchors: dict[str, tuple[Node, int]] = {}
+        self.diagnostics: list[Diagnostic] = []
+        self.expanded = 0
+
+    def compose(self) -> Node | None:
+        """Return the first document's root node, or None for an empty stream."""
+        root: Node | None = None
+        stack: list[_Frame] = []
+        done = False
+        while True:
+            event = self.parser.get_event()
+            if isinstance(event, yaml.StreamEndEvent):
+                break
+            if done or isinstance(event, yaml.StreamStartEvent | yaml.DocumentStartEvent | yaml.DocumentEndEvent):
+                continue
+            node, size = self._node_for(event, stack)
+            if node is None:
+                continue
+            if not stack:
+                root, done = node, True
+            else:
+                self._attach(stack[-1], node, size)
+        return root
+
+    def _node_for(self, event: object, stack: list[_Frame]) -> tuple[Node | None, int]:
+        """Return a finished node for `event`, or push or pop a collection frame."""
+        if isinstance(event, yaml.ScalarEvent):
+            node = Scalar(_resolve(event), _span(event))
+            self._remember(event.anchor, node, 1)
+            return node, 1
+        if isinstance(event, yaml.AliasEvent):
+            return self._alias(event)
+        if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+            if len(stack) >= MAX_DEPTH:
+                raise YamlLimitError(
+                    f"document nested deeper than {MAX_DEPTH} levels", _span(event)
+                )
+            kind = "seq" if isinstance(event, yaml.SequenceStartEvent) else "map"
+            stack.append(_Frame(kind, _span(event), event.anchor))
+            return None, 0
+        if isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+            return self._close(stack.pop(), event)
+        return None, 0
+
+    def _alias(self, event: yaml.AliasEvent) -> tuple[Node | None, int]:
+        """Return the anchored node an alias repeats, counting its expansion."""
+        anchor = event.anchor or ""
+        if anchor not in self.anchors:
+            raise yaml.composer.ComposerError(
+                None, None, f"found undefined alias {anchor!r}", event.start_mark
+            )
+        node, size = self.anchors[anchor]
+        self.expanded += size
+        if self.expanded > MAX_EXPANDED_NODES:
+            raise YamlLimitError(
+                f"aliases expand to more than {MAX_EXPANDED_NODES} nodes",
+                _span(event),
+            )
+        return _relocate(node, _span(event)), size
+
+    def _close(self, frame: _Frame, event: object) -> tuple[Node, int]:
+        """Return the finished collection of `frame`."""
+        end = _span(event)
+        span = Span(frame.start.line, frame.start.col, end.end_line, end.end_col)
+        node: Node
+        if frame.kind == "seq":
+            node = Sequence(tuple(frame.items), span)
+        else:
+            node = Mapping(frame.entries, span)
+        self._remember(frame.anchor, node, frame.size)
+        return node, frame.size
+
+    def _attach(self, frame: _Frame, node: Node, size: int) -> None:
+        """Add `node` to the collection being built in `frame`."""
+        frame.size += size
+        if frame.kind == "seq":
+            frame.items.append(node)
+            return
+        if frame.pending_key is None:
+            frame.pending_key = (_key_text(node), node.span)
+            return
+
+        key, key_span = frame.pending_key
+        frame.pending_key = None
+        if key == "<<" and isinstance(node, Mapping | Sequence):
+            _merge(frame, node)
+            return
+        first = frame.entries.get(key)
+        if first is not None:
+            self.diagnostics.append(_duplicate_diagnostic(key, key_span, first))
+        frame.entries[key] = Entry(key, key_span, node)
+
+    def _remember(self, anchor: str | None, node: Node, size: int) -> None:
+        """Record an anchored node so later aliases can repeat it."""
+        if anchor is not None:
+            self.anchors[anchor] = (node, size)
+
+
+def _resolve(event: yaml.ScalarEvent) -> ScalarValue:
+    """Return the typed value of a scalar under the YAML 1.2 core schema."""
+    value: str = event.value
+    if event.style or event.tag not in (None, "!"):
+        return value if event.tag != "tag:yaml.org,2002:null" else None
+    if value in _NULLS:
+        return None
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    if _INT.match(value):
+        return int(value)
+    if _FLOAT.match(value) and any(ch.isdigit() for ch in value):
+        return float(value)
+    return value
+
+
+def _key_text(node: Node) -> str:
+    """Return a mapping key as text; GitHub reads `on:` as the string `on`."""
+    if isinstance(node, Scalar):
+        return node.value if isinstance(node.value, str) else _raw_text(node)
+    return f"<{type(node).__name__.lower()} key>"
+
+
+def _raw_text(node: Scalar) -> str:
+    """Return the text a non-string key scalar was written as."""
+    if node.value is None:
+        return "null"
+    return node.text()
+
+
+def _merge(frame: _Frame, node: Mapping | Sequence) -> None:
+    """Apply a `<<` merge key: earlier explicit keys win over merged ones."""
+    sources = node.items if isinstance(node, Sequence) else (node,)
+    for source in sources:
+        if isinstance(source, Mapping):
+            for key, entry in source.entries.items():
+                frame.entries.setdefault(key, entry)
+
+
+def _relocate(node: Node, span: Span) -> Node:
+    """Return the aliased node placed at the alias, so findings point there."""
+    if isinstance(node, Scalar):
+        return Scalar(node.value, span)
+    if isinstance(node, Sequence):
+        return Sequence(node.items, span)
+    return Mapping(node.entries, span)
+
+
+def _span(event: object) -> Span:
+    """Return the 1-based span of a libyaml event."""
+    start = event.start_mark  # type: ignore[attr-defined]
+    end = event.end_mark  # type: ignore[attr-defined]
+    return Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+
+
+def _syntax_diagnostic(error: yaml.MarkedYAMLError, text: str) -> Diagnostic:
+    """Turn a PyYAML error into a diagnostic at the place it names."""
+    mark = error.problem_mark or error.context_mark
+    line = mark.line + 1 if mark is not None else 1
+    col = mark.column + 1 if mark is not None else 1
+    problem = (error.problem or "invalid yaml").strip()
+
+    anchor = _bad_anchor(text, line)
+    if "anchor" in (error.context or "") or "alias" in (error.context or ""):
+        if anchor is not None:
+            name, col = anchor
+            message = f"anchor name `{name}` contains characters GitHub does not accept"
+            help_text = "use only letters, digits, `-` and `_` in anchor names"
+            return Diagnostic("anchor-name", message, help_text, Span.point(line, col))
+
+    context = f"{error.context}: " if error.context else ""
+    message = f"invalid yaml: {context}{problem}".replace("\n", " ")
+    return Diagnostic("syntax", message, "fix the YAML syntax at this position",
+                      Span.point(line, col))
+
+
+def _bad_anchor(text: str, line: int) -> tuple[str, int] | None:
+    """Return the anchor or alias name with a bad character on `line`."""
+    lines = text.splitlines()
+    if not 0 < line <= len(lines):
+        return None
+    match = _ANCHOR_CHAR.search(lines[line - 1])
+    if match is None:
+        return None
+    rest = re.match(r"[^\s,\[\]{}]*", lines[line - 1][match.start(1):])
+    name = rest.group(0) if rest else match.group(1)
+    return name, match.start() + 1
+
+
+def _duplicate_diagnostic(key: str, span: Span, first: Entry) -> Diagnostic:
+    """Describe a key written twice in one mapping."""
+    message = f"duplicate key `{key}` (first defined at line {first.key_span.line})"
+    return Diagnostic("duplicate-key", message, "remove or rename one of the keys",
+                      span)
+
+
+def _conflict_diagnostic(line: int) -> Diagnostic:
+    """Describe an unresolved merge-conflict marker."""
+    return Diagnostic(
+        "merge-conflict",
+        "unresolved merge-conflict marker",
+        "resolve the conflict and remove the markers",
+        Span.point(line, 1),
+    )
