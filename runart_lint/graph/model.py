@@ -1,0 +1,156 @@
+"""The pipeline graph: typed nodes and edges, and the audit rules read.
+
+networkx was the first choice; `import networkx` alone takes about 0.17 s on
+the 2-core machines here, most of the budget of a pre-commit run, and the
+queries rules need (neighbours by edge kind, upstream closure) are a few
+lines each, so the graph is a small typed adjacency structure instead.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from runart_lint.graph.deploys import Deploy
+from runart_lint.loaders.tree import Diagnostic, ParsedFile
+from runart_lint.loaders.workflow import Action, Job, Workflow
+from runart_lint.loaders.wrangler import WranglerConfig
+from runart_lint.pack import LoadedPack, StageSpec
+
+NodeKey = tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """A typed, directed edge; `data` carries what the edge says (a span...)."""
+
+    source: NodeKey
+    kind: str
+    target: NodeKey
+    data: tuple[tuple[str, object], ...] = ()
+
+
+@dataclass(slots=True)
+class Graph:
+    """Nodes keyed by `(kind, ...)` tuples, edges indexed both ways."""
+
+    nodes: dict[NodeKey, object] = field(default_factory=dict)
+    outgoing: dict[NodeKey, list[Edge]] = field(default_factory=lambda: defaultdict(list))
+    incoming: dict[NodeKey, list[Edge]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, key: NodeKey, payload: object = None) -> NodeKey:
+        """Add a node (idempotent) and return its key."""
+        if key not in self.nodes or payload is not None:
+            self.nodes[key] = payload
+        return key
+
+    def link(self, source: NodeKey, kind: str, target: NodeKey, **data: object) -> None:
+        """Add an edge `source -kind-> target`, creating missing nodes."""
+        self.add(source) if source not in self.nodes else None
+        self.add(target) if target not in self.nodes else None
+        edge = Edge(source, kind, target, tuple(sorted(data.items())))
+        self.outgoing[source].append(edge)
+        self.incoming[target].append(edge)
+
+    def out(self, source: NodeKey, kind: str | None = None) -> list[Edge]:
+        """Return the edges leaving `source`, of one kind if given."""
+        edges = self.outgoing.get(source, [])
+        return [e for e in edges if kind is None or e.kind == kind]
+
+    def into(self, target: NodeKey, kind: str | None = None) -> list[Edge]:
+        """Return the edges reaching `target`, of one kind if given."""
+        edges = self.incoming.get(target, [])
+        return [e for e in edges if kind is None or e.kind == kind]
+
+    def reachable(self, start: NodeKey, kind: str) -> set[NodeKey]:
+        """Return every node reachable from `start` through edges of `kind`."""
+        seen: set[NodeKey] = set()
+        todo = [start]
+        while todo:
+            for edge in self.out(todo.pop(), kind):
+                if edge.target not in seen:
+                    seen.add(edge.target)
+                    todo.append(edge.target)
+        return seen
+
+    def of_kind(self, kind: str) -> Iterator[NodeKey]:
+        """Yield the keys of every node of one kind."""
+        return (key for key in self.nodes if key[0] == kind)
+
+
+def job_key(workflow: Workflow, job: Job) -> NodeKey:
+    """Return the graph key of a job."""
+    return ("job", workflow.path, job.id)
+
+
+@dataclass(frozen=True, slots=True)
+class StageMatch:
+    """The plan stage a deploy reaches, and how sure that is."""
+
+    stage: StageSpec | None
+    certain: bool
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Audit:
+    """Everything a rule reads: the loaded files, the plan and the graph."""
+
+    root: Path
+    pack: LoadedPack
+    configs: tuple[WranglerConfig, ...]
+    workflows: tuple[Workflow, ...]
+    actions: dict[str, Action]
+    deploys: tuple[Deploy, ...]
+    graph: Graph
+    sources: dict[str, str]
+    parsed: tuple[ParsedFile, ...]
+
+    @functools.cached_property
+    def _lines(self) -> dict[str, list[str]]:
+        return {path: text.splitlines() for path, text in self.sources.items()}
+
+    def lines(self, path: str) -> list[str]:
+        """Return the lines of a loaded file."""
+        return self._lines.get(path, [])
+
+    def config(self, path: str) -> WranglerConfig | None:
+        """Return the config loaded from `path`."""
+        return next((c for c in self.configs if c.path == path), None)
+
+    def workflow(self, path: str) -> Workflow | None:
+        """Return the workflow loaded from `path`."""
+        return next((w for w in self.workflows if w.path == path), None)
+
+    def active_workflows(self) -> Iterator[Workflow]:
+        """Yield the workflows GitHub runs (not inert copies)."""
+        return (w for w in self.workflows if not w.inert)
+
+    def real_deploys(self) -> Iterator[Deploy]:
+        """Yield the commands that deploy, from workflows GitHub runs."""
+        return (d for d in self.deploys if d.is_deploy and not d.workflow.inert)
+
+    def diagnostics(self) -> Iterator[tuple[str, Diagnostic]]:
+        """Yield every loader diagnostic with its file."""
+        for parsed in self.parsed:
+            for diagnostic in parsed.diagnostics:
+                yield parsed.path, diagnostic
+
+    def intended_stage(self, workflow: Workflow) -> StageSpec | None:
+        """Return the stage the plan says `workflow` deploys."""
+        return next(
+            (s for s in self.pack.pack.stages if s.workflow == workflow.path), None
+        )
+
+    def stage_of(self, deploy: Deploy) -> StageMatch:
+        """Return the plan stage a deploy really reaches."""
+        from runart_lint.graph.stages import match_stage
+
+        return match_stage(self, deploy)
+
+    def upstream_jobs(self, workflow: Workflow, job: Job) -> set[NodeKey]:
+        """Return every job that must finish before `job` (through `needs`)."""
+        return self.graph.reachable(job_key(workflow, job), "needs")

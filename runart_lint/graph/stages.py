@@ -1,0 +1,114 @@
+"""Decide which stage of the plan a deploy command really reaches."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from runart_lint.graph.deploys import Deploy
+from runart_lint.pack import StageSpec
+
+if TYPE_CHECKING:
+    from runart_lint.graph.model import Audit, StageMatch
+
+PULL_REQUEST_REFS = ("github.head_ref", "github.event.pull_request")
+
+
+def match_stage(audit: Audit, deploy: Deploy) -> StageMatch:
+    """Return the stage a deploy reaches, from its project, branch and env."""
+    from runart_lint.graph.model import StageMatch
+
+    if deploy.is_pages:
+        return _pages_stage(audit, deploy)
+
+    name = _worker_name(deploy)
+    stages = [s for s in audit.pack.pack.deployed_stages() if s.kind == "worker"]
+    for stage in stages:
+        if name is not None and stage.project == name:
+            return StageMatch(stage, True, f"Worker `{name}`")
+    config = deploy.config
+    for stage in stages:
+        if config is not None and stage.config == config.path:
+            if stage.config_env == deploy.env_name:
+                return StageMatch(stage, True, f"`{config.path}` env `{stage.config_env}`")
+    return StageMatch(None, name is not None, f"Worker `{name or '?'}`")
+
+
+def _pages_stage(audit: Audit, deploy: Deploy) -> StageMatch:
+    """Match a Pages deploy by project, then by branch."""
+    from runart_lint.graph.model import StageMatch
+
+    project = _pages_project(deploy)
+    if project is None:
+        return StageMatch(None, False, "project name is only known at run time")
+    candidates = [
+        s for s in audit.pack.pack.deployed_stages()
+        if s.kind == "pages" and s.project == project
+    ]
+    if not candidates:
+        return StageMatch(None, True, f"project `{project}` is not in the plan")
+
+    branch = deploy.branch
+    production = audit.pack.pack.pack.production_branch
+    if branch is not None and branch.text is not None:
+        return _by_branch(candidates, branch.text, production, project)
+    if branch is not None and any(r.startswith(PULL_REQUEST_REFS) for r in branch.refs):
+        stage = _alias_stage(candidates, production)
+        return StageMatch(stage, stage is not None, "branch is the pull request's")
+    branch_text = _implied_branch(deploy)
+    if branch_text is not None:
+        match = _by_branch(candidates, branch_text, production, project)
+        return StageMatch(match.stage, False, match.reason + " (branch implied)")
+    stage = _alias_stage(candidates, production)
+    return StageMatch(stage, False, "branch is only known at run time")
+
+
+def _by_branch(
+    candidates: list[StageSpec], branch: str, production: str, project: str
+) -> StageMatch:
+    """Return the candidate stage whose branch is `branch`."""
+    from runart_lint.graph.model import StageMatch
+
+    for stage in candidates:
+        if stage.branch == branch:
+            return StageMatch(stage, True, f"branch `{branch}` of project `{project}`")
+    if branch == production:
+        return StageMatch(None, True, f"production branch of project `{project}`")
+    stage = _alias_stage(candidates, production)
+    return StageMatch(stage, stage is not None, f"branch `{branch}` of `{project}`")
+
+
+def _alias_stage(candidates: list[StageSpec], production: str) -> StageSpec | None:
+    """Return the stage that takes any non-production branch of the project."""
+    return next((s for s in candidates if s.branch in (None, "*")), None)
+
+
+def _implied_branch(deploy: Deploy) -> str | None:
+    """Return the branch `pages deploy` picks from git when `--branch` is absent.
+
+    Without `--branch`, wrangler uses the checked-out branch; for a workflow
+    that only runs on pushes to one branch, that is the branch.
+    """
+    pushes = [t for t in deploy.workflow.triggers if t.event == "push"]
+    others = [t for t in deploy.workflow.triggers if t.event not in ("push", "workflow_dispatch")]
+    if len(pushes) == 1 and not others and len(pushes[0].branches) == 1:
+        only = pushes[0].branches[0]
+        return only if "*" not in only else None
+    return None
+
+
+def _pages_project(deploy: Deploy) -> str | None:
+    """Return the Pages project: the flag or input, else the config's `name`."""
+    if deploy.project is not None:
+        return deploy.project.text
+    if deploy.config is not None:
+        return deploy.config.name
+    return None
+
+
+def _worker_name(deploy: Deploy) -> str | None:
+    """Return the Worker a deploy updates: `--name`, or the config's name."""
+    if deploy.project is not None:
+        return deploy.project.text
+    if deploy.config is not None:
+        return deploy.config.worker_name(deploy.env_name)
+    return None

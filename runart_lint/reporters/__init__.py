@@ -1,0 +1,1 @@
+"""Turn an audit result into text, JSON or SARIF for the CLI to write."""
