@@ -205,12 +205,12 @@ class _Scanner:
             line = _SIMPLE_LINE.match(src, self.pos)
             if line is None:
                 table = self._statement(table)
-            elif line.group("key") is not None:
+                continue
+            if line.lastgroup == "value":
                 self._simple_key_value(line, table)
-            elif line.group("name") is not None:
+            elif line.lastgroup == "close":
                 table = self._simple_header(line)
-            if line is not None:
-                self.pos = line.end()
+            self.pos = line.end()
 
     def _statement(self, table: Path) -> Path:
         """Index one statement of any form and return the table it leaves open."""
@@ -229,7 +229,8 @@ class _Scanner:
         path = (*table, line.group("key"))
         self.keys[path] = line.span("key")
         self.values[path] = line.span("value")
-        self._note(line.start("key"), path, line.span("key"), is_table=False)
+        if self.record:
+            self._note(line.start("key"), path, line.span("key"), is_table=False)
 
     def _simple_header(self, line: re.Match[str]) -> Path:
         """Index a `[table]` or `[[array]]` header made of bare keys only."""
@@ -394,7 +395,8 @@ class _Scanner:
             child = (*path, member.group("key"))
             self.keys[child] = member.span("key")
             self.values[child] = member.span("value")
-            self._note(member.start(), child, member.span("key"), is_table=False)
+            if self.record:
+                self._note(member.start(), child, member.span("key"), is_table=False)
 
         self.pos = whole.end()
         self.values[path] = (start, self.pos)
