@@ -10,8 +10,12 @@ def locate(scalar: Scalar, lines: list[str], start: int, end: int) -> Span:
 
     Literal blocks (`|`) map line for line; quoted and plain one-line scalars
     map by column; anything else (folded blocks) is found by searching the
-    scalar's lines for the text, falling back to the scalar's own span.
+    scalar's lines for the text, falling back to the scalar's own span. A
+    value repeated by an alias (`*name`) is placed at the alias as a whole.
     """
+    if _line(lines, scalar.span.line)[scalar.span.col - 1 : scalar.span.col] == "*":
+        return scalar.span
+
     value = scalar.text()
     line_index = value.count("\n", 0, start)
     line_start = value.rfind("\n", 0, start) + 1

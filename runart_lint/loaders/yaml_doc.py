@@ -236,13 +236,24 @@ def _merge(frame: _Frame, node: Mapping | Sequence) -> None:
                 frame.entries.setdefault(key, entry)
 
 
-def _relocate(node: Node, span: Span) -> Node:
-    """Return the aliased node placed at the alias, so findings point there."""
+def _relocate(node: Node, span: Span, depth: int = 0) -> Node:
+    """Return the aliased subtree placed at the alias, so findings point there.
+
+    Every node below is moved too: a finding about a value inside `*steps`
+    belongs at the alias, not at the anchor the first use already reports.
+    """
+    if depth > 2 * MAX_DEPTH:
+        raise YamlLimitError(f"aliases nest deeper than {MAX_DEPTH} levels", span)
     if isinstance(node, Scalar):
         return Scalar(node.value, span)
     if isinstance(node, Sequence):
-        return Sequence(node.items, span)
-    return Mapping(node.entries, span)
+        items = tuple(_relocate(item, span, depth + 1) for item in node.items)
+        return Sequence(items, span)
+    entries = {
+        key: Entry(key, span, _relocate(entry.value, span, depth + 1))
+        for key, entry in node.entries.items()
+    }
+    return Mapping(entries, span)
 
 
 def _span(event: object) -> Span:

@@ -11,7 +11,7 @@ so the deploy that file describes does not happen. The rest of the repository
 is still audited, but nothing in this file is.
 
 ## Example
-```yaml
+```yaml .github/workflows/deploy.yml
 on: push
 jobs:
   deploy:
@@ -23,7 +23,7 @@ jobs:
 ```
 
 Use instead:
-```yaml
+```yaml .github/workflows/deploy.yml
 on: push
 jobs:
   deploy:

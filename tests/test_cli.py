@@ -1,0 +1,152 @@
+"""The command line as users run it: exit codes, errors, output files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+from runart_lint.cli import main
+
+CLEAN_CONFIG = 'name = "shop"\nmain = "src/index.ts"\ncompatibility_date = "2024-01-01"\n'
+
+
+def _repo(tmp_path: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as raised:
+        main(["--version"])
+
+    assert raised.value.code == 0
+    assert capsys.readouterr().out.startswith("runart-lint ")
+
+
+def test_missing_folder_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["/nonexistent/folder"]) == 2
+
+    err = capsys.readouterr().err
+    assert err.startswith("error: no such folder")
+    assert "help:" in err
+
+
+def test_unknown_rule_id(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([str(tmp_path), "--select", "no-such-rule"]) == 2
+
+    assert "unknown rule id in --select: no-such-rule" in capsys.readouterr().err
+
+
+def test_bad_pack_names_file_key_and_expectation(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pack = tmp_path / "pack.toml"
+    pack.write_text('[pack]\nname = "x"\n\n[[stages]]\nname = "a"\nkind = "lambda"\n')
+
+    assert main([str(tmp_path), "--pack", str(pack)]) == 2
+
+    err = capsys.readouterr().err
+    assert "invalid rule pack: `stages[0].kind`" in err
+    assert "'pages' or 'worker'" in err
+    assert f"{pack}:6:1" in err
+    assert "Traceback" not in err
+
+
+def test_pack_with_toml_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pack = tmp_path / "pack.toml"
+    pack.write_text("[pack\n")
+
+    assert main([str(tmp_path), "--pack", str(pack)]) == 2
+    assert "invalid toml" in capsys.readouterr().err
+
+
+def test_clean_repository_exits_zero(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _repo(tmp_path, {"wrangler.toml": CLEAN_CONFIG})
+    pack = tmp_path / "pack.toml"
+    pack.write_text(
+        '[pack]\nname = "t"\n\n[[stages]]\nname = "prod"\nkind = "worker"\n'
+        'project = "shop"\n\n[rollback]\nrequired = false\n'
+    )
+
+    code = main([str(tmp_path), "--pack", str(pack), "--select", "invalid-file"])
+
+    assert code == 0
+    assert "no findings in 1 file" in capsys.readouterr().out
+
+
+def test_findings_exit_one_and_fail_on(tmp_path: Path) -> None:
+    _repo(tmp_path, {"wrangler.toml": "name = [\n"})
+
+    assert main([str(tmp_path), "--select", "invalid-file"]) == 1
+    assert main([str(tmp_path), "--select", "invalid-file", "--fail-on", "never"]) == 0
+
+
+def test_sarif_output_file_exit_code_still_reflects_findings(tmp_path: Path) -> None:
+    _repo(tmp_path, {"wrangler.toml": "name = [\n"})
+    out = tmp_path / "out.sarif"
+
+    code = main([str(tmp_path), "--select", "invalid-file", "--format", "sarif",
+                 "-o", str(out)])
+
+    assert code == 1
+    document = json.loads(out.read_text())
+    assert document["runs"][0]["results"][0]["ruleId"] == "invalid-file"
+    assert not list(tmp_path.glob(".out.sarif.*"))
+
+
+def test_unwritable_output_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main([str(tmp_path), "-o", str(tmp_path / "missing" / "out.txt")])
+
+    assert code == 2
+    assert "cannot write" in capsys.readouterr().err
+
+
+def test_rules_and_explain(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules"]) == 0
+    assert "invalid-file" in capsys.readouterr().out
+
+    assert main(["explain", "invalid-file"]) == 0
+    out = capsys.readouterr().out
+    assert "## What it does" in out and "## Why is this bad?" in out
+
+    assert main(["explain", "nope"]) == 2
+
+
+def test_module_entry_point_and_offline_imports() -> None:
+    code = (
+        "import sys, runpy\n"
+        "sys.argv = ['runart-lint', 'examples', '--fail-on', 'never']\n"
+        "try:\n    runpy.run_module('runart_lint', run_name='__main__')\n"
+        "except SystemExit as e:\n    assert e.code == 0, e.code\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('github', 'httpx', 'networkx')]\n"
+        "assert not bad, bad\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                          text=True, timeout=120)
+
+    assert done.returncode == 0, done.stderr
+
+
+def test_version_imports_almost_nothing() -> None:
+    code = (
+        "import sys\nfrom runart_lint.cli import main\n"
+        "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in sys.modules if m.split('.')[0] in "
+        "('yaml', 'pydantic', 'rich', 'github', 'httpx')]\nassert not heavy, heavy\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+
+    assert done.returncode == 0, done.stderr
