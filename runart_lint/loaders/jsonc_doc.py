@@ -19,7 +19,7 @@ from runart_lint.loaders.tree import (
 )
 
 # Real configuration files nest a handful of levels; deeper documents are refused.
-MAX_DEPTH = 256
+MAX_DEPTH = 200
 
 _SKIP = re.compile(r"(?:[ \t\n\r]++|//[^\n]*+|/\*(?:[^*]++|\*(?!/))*+\*/)*+")
 _STRING = re.compile(r'"(?:[^"\\\x00-\x1f]++|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*+')

@@ -24,7 +24,7 @@ from runart_lint.loaders.tree import (
 
 # Real configuration files nest a handful of levels; deeper documents are refused
 # before Python's own recursion limit is anywhere near.
-MAX_DEPTH = 256
+MAX_DEPTH = 200
 
 Path = tuple[str | int, ...]
 Offsets = tuple[int, int]
@@ -181,7 +181,10 @@ def load_toml(path: str, text: str) -> ParsedFile:
     except (_ScanError, IndexError):
         pass
 
-    root = _Builder(scanner, lines).mapping(data, (), (0, len(src)))
+    try:
+        root = _Builder(scanner, lines).mapping(data, (), (0, len(src)))
+    except RecursionError:
+        return ParsedFile(path, None, (_too_deep_at(lines, 0),))
     return ParsedFile(path, root)
 
 
