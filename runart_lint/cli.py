@@ -195,10 +195,10 @@ def _subcommand(args: list[str]) -> int:
 
     if len(args) != 2:
         raise UsageError("explain takes one rule id", "run `runart-lint rules` for ids")
-    rule = rule_by_id(args[1])
-    if rule is None:
+    found = rule_by_id(args[1])
+    if found is None:
         raise UsageError(f"no rule `{args[1]}`", "run `runart-lint rules` for ids")
-    sys.stdout.write(f"# {rule.id}\n\n{rule.meta.summary}\n\n{rule.doc}\n")
+    sys.stdout.write(f"# {found.id}\n\n{found.meta.summary}\n\n{found.doc}\n")
     return EXIT_CLEAN
 
 

@@ -57,6 +57,11 @@ class Deploy:
         return self.verb in DEPLOY_VERBS and not self.dry_run
 
     @property
+    def disabled(self) -> bool:
+        """Return whether its job or step is switched off by a literal `if: false`."""
+        return any(always_false(s) for s in (self.job.if_, self.step.if_))
+
+    @property
     def env_name(self) -> str | None:
         """Return the wrangler environment deployed (`--env` or `environment:`)."""
         for value in (self.env, self.action_environment):
@@ -67,6 +72,16 @@ class Deploy:
     def describe(self) -> str:
         """Return a short description of the command for messages."""
         return f"`{self.verb}` in {self.step.label()} of job `{self.job.id}`"
+
+
+def always_false(condition: Scalar | None) -> bool:
+    """Return whether an `if:` is the constant false (`false`, `${{ false }}`)."""
+    if condition is None:
+        return False
+    text = condition.text().strip()
+    if text.startswith("${{") and text.endswith("}}"):
+        text = text[3:-2].strip()
+    return text.lower() in ("false", "0")
 
 
 @dataclass(frozen=True, slots=True)

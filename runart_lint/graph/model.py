@@ -95,7 +95,7 @@ class StageMatch:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)  # no slots: `functools.cached_property` needs `__dict__`
 class Audit:
     """Everything a rule reads: the loaded files, the plan and the graph."""
 
@@ -130,8 +130,11 @@ class Audit:
         return (w for w in self.workflows if not w.inert)
 
     def real_deploys(self) -> Iterator[Deploy]:
-        """Yield the commands that deploy, from workflows GitHub runs."""
-        return (d for d in self.deploys if d.is_deploy and not d.workflow.inert)
+        """Yield the commands that deploy, from workflows and jobs GitHub runs."""
+        return (
+            d for d in self.deploys
+            if d.is_deploy and not d.workflow.inert and not d.disabled
+        )
 
     def diagnostics(self) -> Iterator[tuple[str, Diagnostic]]:
         """Yield every loader diagnostic with its file."""

@@ -151,11 +151,14 @@ def _parse_args(args: list[Word], words: list[Word], cwd: str | None) -> Wrangle
     positionals: list[Word] = []
     flags: dict[str, Word | None] = {}
     flag_words: dict[str, Word] = {}
+    # Global flags (`--cwd`, `-c`, `--env`) may come before the subcommand.
+    flag_after_verb = False
     i = 0
 
     while i < len(args):
         word = args[i]
         if word.text.startswith("-") and len(word.text) > 1:
+            flag_after_verb = flag_after_verb or bool(subcommand)
             name, _, inline = word.text.partition("=")
             flag_words.setdefault(name, word)
             if "=" in word.text:
@@ -166,7 +169,9 @@ def _parse_args(args: list[Word], words: list[Word], cwd: str | None) -> Wrangle
                 i += 1
             else:
                 flags[name] = None
-        elif not positionals and not flags and _is_subcommand(subcommand, word.text):
+        elif not (positionals or flag_after_verb) and _is_subcommand(
+            subcommand, word.text
+        ):
             subcommand.append(word)
         else:
             positionals.append(word)

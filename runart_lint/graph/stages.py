@@ -71,10 +71,14 @@ def _by_branch(
     for stage in candidates:
         if stage.branch == branch:
             return StageMatch(stage, True, f"branch `{branch}` of project `{project}`")
+    # A project that only one stage uses is that stage on every branch (a
+    # separate staging project deploys to its own production branch).
+    if len(candidates) == 1 and candidates[0].branch in (None, "*"):
+        return StageMatch(candidates[0], True, f"project `{project}`")
     if branch == production:
         return StageMatch(None, True, f"production branch of project `{project}`")
-    stage = _alias_stage(candidates, production)
-    return StageMatch(stage, stage is not None, f"branch `{branch}` of `{project}`")
+    alias = _alias_stage(candidates, production)
+    return StageMatch(alias, alias is not None, f"branch `{branch}` of `{project}`")
 
 
 def _alias_stage(candidates: list[StageSpec], production: str) -> StageSpec | None:

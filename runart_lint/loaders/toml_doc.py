@@ -159,32 +159,33 @@ class _Lines:
 
 def load_toml(path: str, text: str) -> ParsedFile:
     """Parse TOML `text`; syntax errors, duplicates and limits become diagnostics."""
-    src = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    text = text.removeprefix("\ufeff")
+    src = text.replace("\r\n", "\n")
     lines = _Lines(src)
-
-    try:
-        data = tomllib.loads(src)
-    except tomllib.TOMLDecodeError as error:
-        return ParsedFile(path, None, (_error_diagnostic(src, lines, str(error)),))
-    except RecursionError:
-        return ParsedFile(path, None, (_too_deep(src, lines),))
-
-    conflict = _conflict_line(src, failed=False)
-    if conflict is not None:
-        return ParsedFile(path, None, (_conflict_diagnostic(src, lines, conflict),))
 
     scanner = _Scanner(src, record=False)
     try:
         scanner.scan()
     except _TooDeep as deep:
-        return ParsedFile(path, None, (_too_deep_at(lines, deep.offset),))
+        return ParsedFile(path, None, (_too_deep(lines, deep.offset),))
     except (_ScanError, IndexError):
         pass
 
     try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        return ParsedFile(path, None, (_error_diagnostic(src, lines, str(error)),))
+    except RecursionError:
+        return ParsedFile(path, None, (_too_deep(lines, 0),))
+
+    conflict = _conflict_line(src, failed=False)
+    if conflict is not None:
+        return ParsedFile(path, None, (_conflict_diagnostic(src, lines, conflict),))
+
+    try:
         root = _Builder(scanner, lines).mapping(data, (), (0, len(src)))
     except RecursionError:
-        return ParsedFile(path, None, (_too_deep_at(lines, 0),))
+        return ParsedFile(path, None, (_too_deep(lines, 0),))
     return ParsedFile(path, root)
 
 
@@ -307,6 +308,8 @@ class _Scanner:
         self, base: Path, parts: list[tuple[str, int, int]], where: Offsets
     ) -> Path:
         """Note the tables a dotted key passes through and return the innermost."""
+        if len(base) + len(parts) > MAX_DEPTH:
+            raise _TooDeep(where[0])
         path = base
         for name, start, end in parts[:-1]:
             path += (name,)
@@ -612,18 +615,7 @@ def _duplicate_diagnostic(
     return Diagnostic("duplicate-key", message, help_text, lines.span(second.where))
 
 
-def _too_deep(src: str, lines: _Lines) -> Diagnostic:
-    """Explain a document too deep for tomllib, at the first point past the limit."""
-    try:
-        _Scanner(src, record=False).scan()
-    except _TooDeep as deep:
-        return _too_deep_at(lines, deep.offset)
-    except (_ScanError, IndexError):
-        pass
-    return _too_deep_at(lines, 0)
-
-
-def _too_deep_at(lines: _Lines, offset: int) -> Diagnostic:
+def _too_deep(lines: _Lines, offset: int) -> Diagnostic:
     """Return the diagnostic for nesting past MAX_DEPTH at `offset`."""
     line, col = lines.position(offset)
     message = f"nesting deeper than {MAX_DEPTH} levels"

@@ -202,7 +202,8 @@ def _block(name: str | None, node: Mapping, span: Span) -> EnvBlock:
         bindings.extend(_bindings("queues.producers", queues.get("producers")))
     durable = node.mapping("durable_objects")
     if durable is not None:
-        bindings.extend(_bindings("durable_objects", durable.get("bindings")))
+        # Durable Object bindings name their binding `name`, not `binding`.
+        bindings.extend(_bindings("durable_objects", durable.get("bindings"), "name"))
     for kind in ("ai", "browser", "images", "version_metadata"):
         single = node.mapping(kind)
         if single is not None:
@@ -210,12 +211,14 @@ def _block(name: str | None, node: Mapping, span: Span) -> EnvBlock:
     return EnvBlock(name, node, span, tuple(bindings))
 
 
-def _bindings(kind: str, value: Node | None) -> list[Binding]:
+def _bindings(
+    kind: str, value: Node | None, name_key: str = "binding"
+) -> list[Binding]:
     """Return the bindings of one binding array."""
     if not isinstance(value, Sequence):
         return []
     return [
-        Binding(kind, item.text("binding"), item, item.span, index)
+        Binding(kind, item.text(name_key), item, item.span, index)
         for index, item in enumerate(value)
         if isinstance(item, Mapping)
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import yaml
 
@@ -145,8 +146,9 @@ class _Composer:
         """Return the anchored node an alias repeats, counting its expansion."""
         anchor = event.anchor or ""
         if anchor not in self.anchors:
+            mark: Any = event.start_mark
             raise yaml.composer.ComposerError(
-                None, None, f"found undefined alias {anchor!r}", event.start_mark
+                None, None, f"found undefined alias {anchor!r}", mark
             )
         node, size = self.anchors[anchor]
         self.expanded += size

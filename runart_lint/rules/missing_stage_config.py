@@ -1,0 +1,292 @@
+"""Report deployed stages whose config, env block, bindings or vars are missing.
+
+## What it does
+For every deployed stage of the rule pack that names a `config`, checks that
+the file exists, that its `config_env` block exists in it, and that the block
+that applies to the stage declares every binding the stage lists under
+`bindings` and every var under `vars`, with the value the plan gives it.
+Bindings and `vars` are not inherited, so a `[env.production]` block is not
+satisfied by bindings written at the top level of the file.
+
+## Why is this bad?
+A deployed stage without its config, or without a binding, runs with whatever
+the Cloudflare dashboard happens to hold, or with the binding undefined: the
+Functions throw at the first request that touches the namespace. A var such as
+`RUNART_ENV` with the wrong value makes a preview behave as production.
+
+## Example
+```toml pack.toml
+promotion = ["production"]
+
+[pack]
+name = "shop"
+
+[[stages]]
+name = "production"
+kind = "worker"
+config = "wrangler.toml"
+config_env = "production"
+bindings = ["CART"]
+vars = { STAGE = "production" }
+
+[rollback]
+required = false
+```
+
+```toml wrangler.toml
+name = "shop"
+main = "src/index.ts"
+kv_namespaces = [{ binding = "CART", id = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" }]
+
+[env.production]
+vars = { STAGE = "production" }
+```
+
+Use instead:
+```toml pack.toml
+promotion = ["production"]
+
+[pack]
+name = "shop"
+
+[[stages]]
+name = "production"
+kind = "worker"
+config = "wrangler.toml"
+config_env = "production"
+bindings = ["CART"]
+vars = { STAGE = "production" }
+
+[rollback]
+required = false
+```
+
+```toml wrangler.toml
+name = "shop"
+main = "src/index.ts"
+
+[env.production]
+vars = { STAGE = "production" }
+kv_namespaces = [{ binding = "CART", id = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" }]
+```
+
+## Known problems
+With a built-in pack, a stage whose config is missing is reported only when
+something in the repository belongs to it (a deploy, its workflow or a config in
+the same folder); otherwise the pack is taken not to describe this repository.
+Bindings are matched by name only: a KV binding the plan expects that is
+declared as an R2 bucket still counts as present.
+
+## References
+- https://developers.cloudflare.com/workers/wrangler/configuration/#non-inheritable-keys
+- https://developers.cloudflare.com/pages/functions/wrangler-configuration/#inheritable-keys
+- https://github.com/cloudflare/workers-sdk/issues/751
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator
+from pathlib import Path
+
+from runart_lint.findings import Finding, Location, Severity
+from runart_lint.graph.model import Audit
+from runart_lint.loaders.tree import Scalar, Span
+from runart_lint.loaders.wrangler import EnvBlock, WranglerConfig
+from runart_lint.pack import StageSpec
+from runart_lint.rules.base import RuleMeta
+
+META = RuleMeta(
+    id="missing-stage-config",
+    summary="a deployed stage lacks its config, env block, bindings or vars",
+    severity=Severity.ERROR,
+    inputs=("pack", "wrangler", "workflows"),
+)
+
+
+def check(audit: Audit) -> Iterator[Finding]:
+    """Yield one finding per missing config, block, binding set or var."""
+    for stage in audit.pack.pack.deployed_stages():
+        if stage.config is None:
+            continue
+        config = audit.config(stage.config)
+        if config is None:
+            yield from _missing_file(audit, stage, stage.config)
+            continue
+        yield from _check_config(stage, config)
+
+
+def stage_block(config: WranglerConfig, stage: StageSpec) -> EnvBlock | None:
+    """Return the block of `config` a stage deploys with.
+
+    `config_env` unset means the top level. A Pages config without the named
+    block falls back to the top level (wrangler >= 3.36); a Workers config
+    without it has no block, since `--env` then fails or makes a new Worker.
+    """
+    if stage.config_env is None:
+        return config.top
+    block = config.envs.get(stage.config_env)
+    if block is None and config.is_pages:
+        return config.top
+    return block
+
+
+def block_anchor(config: WranglerConfig, block: EnvBlock) -> Span:
+    """Return where to point at a block: its header, or the top-level `name`."""
+    if block.name is not None:
+        return block.span
+    if "name" in config.root:
+        return config.root.key_span("name")
+    return Span.point(1, 1)
+
+
+def _check_config(stage: StageSpec, config: WranglerConfig) -> Iterator[Finding]:
+    """Yield findings for a stage whose config file exists."""
+    env = stage.config_env
+    if env is not None and env not in config.envs:
+        yield _missing_block(stage, config, env)
+    block = stage_block(config, stage)
+    if block is None:
+        return
+
+    missing = [name for name in stage.bindings if not _has_binding(block, name)]
+    if missing:
+        yield _missing_bindings(stage, config, block, missing)
+    yield from _check_vars(stage, config, block)
+
+
+def _missing_block(stage: StageSpec, config: WranglerConfig, env: str) -> Finding:
+    """Return the finding for a `config_env` block that is not in the file."""
+    fallback = "; Pages uses the top level instead" if config.is_pages else ""
+    return Finding(
+        rule_id=META.id,
+        severity=Severity.WARNING if config.is_pages else Severity.ERROR,
+        message=(
+            f"stage `{stage.name}` deploys `[env.{env}]` of `{config.path}`, "
+            f"which has no such block{fallback}"
+        ),
+        help=f"add an `[env.{env}]` block with the stage's bindings and vars",
+        location=Location(config.path, block_anchor(config, config.top)),
+        key=f"env.{env}",
+    )
+
+
+def _has_binding(block: EnvBlock, name: str) -> bool:
+    """Return whether the block itself declares a binding called `name`."""
+    # Bindings match by name only, so one of the wrong kind counts as present.
+    return any(binding.name == name for binding in block.bindings)
+
+
+def _missing_bindings(
+    stage: StageSpec, config: WranglerConfig, block: EnvBlock, missing: list[str]
+) -> Finding:
+    """Return the finding for bindings the stage needs and the block lacks."""
+    names = ", ".join(f"`{name}`" for name in missing)
+    noun = "binding" if len(missing) == 1 else "bindings"
+    inherited = block.name is not None and all(
+        _has_binding(config.top, name) for name in missing
+    )
+    note = " (top-level bindings are not inherited)" if inherited else ""
+    return Finding(
+        rule_id=META.id,
+        severity=Severity.ERROR,
+        message=(
+            f"{block.label} of `{config.path}` lacks {noun} {names} that stage "
+            f"`{stage.name}` needs{note}"
+        ),
+        help=f"declare {names} inside {block.label} with the stage's own resource ids",
+        location=Location(config.path, block_anchor(config, block)),
+        key=f"{block.prefix}bindings/{'+'.join(missing)}",
+    )
+
+
+def _check_vars(
+    stage: StageSpec, config: WranglerConfig, block: EnvBlock
+) -> Iterator[Finding]:
+    """Yield a finding per var the stage needs that is absent or different."""
+    table = block.node.mapping("vars")
+    for name, expected in stage.vars.items():
+        value = table.get(name) if table is not None else None
+        if value is None:
+            span = (
+                block.node.key_span("vars")
+                if table is not None
+                else block_anchor(config, block)
+            )
+            yield _var_finding(stage, config, block, name, span, None, expected)
+        elif not isinstance(value, Scalar) or value.text() != expected:
+            actual = value.text() if isinstance(value, Scalar) else "a table"
+            yield _var_finding(stage, config, block, name, value.span, actual, expected)
+
+
+def _var_finding(
+    stage: StageSpec,
+    config: WranglerConfig,
+    block: EnvBlock,
+    name: str,
+    span: Span,
+    actual: str | None,
+    expected: str,
+) -> Finding:
+    """Return the finding for one var that is missing or has another value."""
+    where = f"{block.label} of `{config.path}`"
+    if actual is None:
+        message = f"{where} lacks var `{name}` that stage `{stage.name}` needs"
+    else:
+        message = (
+            f"var `{name}` is `{actual}` in {where}, but stage `{stage.name}` "
+            f"needs `{expected}`"
+        )
+    return Finding(
+        rule_id=META.id,
+        severity=Severity.ERROR,
+        message=message,
+        help=f'set `{name} = "{expected}"` in the vars of {block.label}',
+        location=Location(config.path, span),
+        key=f"{block.prefix}vars/{name}",
+    )
+
+
+def _missing_file(audit: Audit, stage: StageSpec, path: str) -> Iterator[Finding]:
+    """Yield the finding for a stage config that does not exist, if it can be placed."""
+    location = _missing_file_location(audit, stage, path)
+    if location is None:
+        return
+    yield Finding(
+        rule_id=META.id,
+        severity=Severity.ERROR,
+        message=f"stage `{stage.name}` has no config: `{path}` does not exist",
+        help=f"add `{path}` with the stage's bindings and vars, or fix the pack",
+        location=location,
+        key=f"stage/{stage.name}/config",
+    )
+
+
+def _missing_file_location(
+    audit: Audit, stage: StageSpec, path: str
+) -> Location | None:
+    """Return where to report a missing config: the pack, a deploy, or a sibling."""
+    loaded = audit.pack
+    if not loaded.builtin:
+        return Location(pack_path(audit), loaded.stage_span(stage.name))
+
+    for deploy in audit.real_deploys():
+        if audit.stage_of(deploy).stage == stage:
+            return Location(deploy.path, deploy.span)
+    workflow = audit.workflow(stage.workflow) if stage.workflow else None
+    if workflow is not None:
+        return Location(workflow.path, workflow.on_span)
+    folder = posixpath.dirname(path)
+    sibling = next((c for c in audit.configs if c.directory == folder), None)
+    if sibling is not None:
+        return Location(sibling.path, block_anchor(sibling, sibling.top))
+    return None
+
+
+def pack_path(audit: Audit) -> str:
+    """Return the pack file's path, relative to the repository when inside it."""
+    path = Path(audit.pack.path)
+    try:
+        return path.resolve().relative_to(audit.root.resolve()).as_posix()
+    except ValueError:
+        return audit.pack.path

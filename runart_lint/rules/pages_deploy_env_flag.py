@@ -1,0 +1,216 @@
+"""Report `--env` on `pages deploy`, and Pages branches only known at run time.
+
+## What it does
+Checks every `wrangler pages deploy` (and `pages publish`) a workflow runs:
+
+- `--env X`, or the `environment:` input of `cloudflare/wrangler-action`
+  (which appends `--env X` to its commands), is an error: it does not choose
+  between Pages production and preview.
+- The same flag run from a build-output folder (`--cwd dist`, a
+  `workingDirectory` inside `pages_build_output_dir`), where a framework
+  writes a generated, redirected config, is a warning with low confidence:
+  such configs may not contain environments at all.
+- A `--branch` (or `branch:` input) known only at run time, such as
+  `${{ github.ref_name }}`, gets a note: the deploy is production exactly when
+  that value equals the project's production branch, which the linter
+  assumes is the plan's.
+
+## Why is this bad?
+A Pages deployment is production only when its branch equals the project's
+production branch; every other branch is a preview. Older wrangler rejects
+`--env` on `pages deploy` with "Unknown argument: env"; where it is accepted,
+the build still lands on whatever `--branch` says, so a step named "deploy to
+production" can quietly publish a preview, or the other way round.
+
+## Example
+```toml wrangler.toml
+name = "site"
+pages_build_output_dir = "dist"
+```
+
+```yaml .github/workflows/deploy.yml
+on:
+  push:
+    branches: [main]
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    steps:
+      - run: npx wrangler pages deploy dist --project-name site --env production
+```
+
+Use instead:
+```toml wrangler.toml
+name = "site"
+pages_build_output_dir = "dist"
+```
+
+```yaml .github/workflows/deploy.yml
+on:
+  push:
+    branches: [main]
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    steps:
+      - run: npx wrangler pages deploy dist --project-name site --branch main
+```
+
+## Known problems
+The project's real production branch is read from the rule pack (the stage
+of that project, or `pack.production_branch`), not from Cloudflare, so a
+project whose production branch was changed in the dashboard is judged
+against the wrong name. A build tool's redirect file
+(`.wrangler/deploy/config.json`) is produced at build time and is not seen;
+only folders named like build output, or inside `pages_build_output_dir`,
+count as redirected.
+
+## References
+- [Pages: branch deployment controls](https://developers.cloudflare.com/pages/configuration/branch-build-controls/)
+- [Pages: wrangler configuration, environments](https://developers.cloudflare.com/pages/functions/wrangler-configuration/#environment-specific-overrides)
+- [workers-sdk #1050: `pages publish --env` is an unknown argument](https://github.com/cloudflare/workers-sdk/issues/1050)
+- [workers-sdk #8701: `--env` with a redirected configuration](https://github.com/cloudflare/workers-sdk/issues/8701)
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator
+
+from runart_lint.findings import Confidence, Finding, Location, Severity
+from runart_lint.graph.deploys import Deploy
+from runart_lint.graph.expressions import Value
+from runart_lint.graph.model import Audit
+from runart_lint.rules.base import RuleMeta
+
+META = RuleMeta(
+    id="pages-deploy-env-flag",
+    summary="`--env` on `pages deploy` does not choose production or preview",
+    severity=Severity.ERROR,
+    inputs=("wrangler", "workflows"),
+)
+
+PAGES_DEPLOY_VERBS = ("pages deploy", "pages publish")
+# Folders frameworks write their build, and often a generated wrangler config,
+# into (Nitro `.output`, OpenNext `.open-next`, Vite and Astro `dist`...).
+BUILD_OUTPUT_DIRS = frozenset(
+    {
+        "dist",
+        "build",
+        "out",
+        ".output",
+        ".open-next",
+        ".svelte-kit",
+        ".vercel",
+        ".next",
+        ".wrangler",
+    }
+)
+
+
+def check(audit: Audit) -> Iterator[Finding]:
+    """Yield the `--env` errors and dynamic-branch notes of every Pages deploy."""
+    for deploy in audit.deploys:
+        if deploy.verb not in PAGES_DEPLOY_VERBS or deploy.disabled:
+            continue
+        selected = _env_selection(deploy)
+        if selected is not None:
+            yield _env_finding(deploy, selected)
+        if deploy.branch is not None and deploy.branch.text is None:
+            yield _branch_note(audit, deploy, deploy.branch)
+
+
+def _env_selection(deploy: Deploy) -> tuple[Value, str] | None:
+    """Return the environment the command passes to wrangler, and how."""
+    if deploy.env is not None:
+        return deploy.env, f"--env {deploy.env.raw}"
+    environment = deploy.action_environment
+    if environment is not None and environment.raw.strip() and environment.text != "":
+        return environment, f"environment: {environment.raw}"
+    return None
+
+
+def _env_finding(deploy: Deploy, selected: tuple[Value, str]) -> Finding:
+    """Return the error, or the low-confidence warning for build output."""
+    value, written = selected
+    output = _build_output(deploy)
+    if output is not None:
+        message = (
+            f"`{written}` on `{deploy.verb}` run from build output `{output}`, "
+            "whose generated config cannot carry environments"
+        )
+        severity, confidence = Severity.WARNING, Confidence.LOW
+    else:
+        message = (
+            f"`{written}` on `{deploy.verb}` does not choose between Pages "
+            "production and preview"
+        )
+        severity = Severity.ERROR
+        confidence = Confidence.HIGH if value.known else Confidence.MEDIUM
+    return Finding(
+        rule_id=META.id,
+        severity=severity,
+        message=message,
+        help="remove the environment and choose production or preview with "
+        "`--branch`: the production branch deploys production, any other a preview",
+        location=Location(deploy.path, value.span),
+        key=f"{deploy.job.id}/{_step_key(deploy)}/env",
+        confidence=confidence,
+    )
+
+
+def _build_output(deploy: Deploy) -> str | None:
+    """Return the build-output folder the command runs from, if it does."""
+    # A redirect file (`.wrangler/deploy/config.json`) exists only after the
+    # build, so only folder names and `pages_build_output_dir` are judged.
+    cwd = deploy.cwd
+    if not cwd:
+        return None
+    config = deploy.config
+    if config is not None:
+        output = config.root.text("pages_build_output_dir")
+        if output:
+            folder = posixpath.normpath(posixpath.join(config.directory, output))
+            if cwd == folder or cwd.startswith(folder + "/"):
+                return cwd
+    if BUILD_OUTPUT_DIRS.intersection(cwd.split("/")):
+        return cwd
+    return None
+
+
+def _branch_note(audit: Audit, deploy: Deploy, branch: Value) -> Finding:
+    """Return the note that production depends on a run-time branch name."""
+    production = _production_branch(audit, deploy)
+    return Finding(
+        rule_id=META.id,
+        severity=Severity.NOTE,
+        message=(
+            f"this Pages deploy is production only when `{branch.raw}` equals the "
+            f"project's production branch, assumed to be `{production}`"
+        ),
+        help=(
+            f"check that the project's production branch is `{production}` and "
+            "that only the production workflow can resolve the branch to it"
+        ),
+        location=Location(deploy.path, branch.span),
+        key=f"{deploy.job.id}/{_step_key(deploy)}/branch",
+        confidence=Confidence.MEDIUM,
+    )
+
+
+def _production_branch(audit: Audit, deploy: Deploy) -> str:
+    """Return the production branch the plan gives the deploy's project."""
+    # The branch comes from the plan, not from Cloudflare: a project whose
+    # production branch was changed in the dashboard is judged by the old name.
+    plan = audit.pack.pack
+    project = deploy.project.text if deploy.project is not None else None
+    for stage in plan.stages:
+        if stage.kind == "pages" and stage.project == project and stage.branch:
+            return stage.branch
+    return plan.pack.production_branch
+
+
+def _step_key(deploy: Deploy) -> str:
+    """Return a line-independent name for the deploy's step."""
+    step = deploy.step
+    return step.id or step.name or f"step-{step.index + 1}"
