@@ -636,6 +636,19 @@ def test_tomlkit_documents_round_trip(document: dict[str, object]) -> None:
     assert_spans_round_trip(text, root)
 
 
+NOISE = st.sampled_from(
+    [*"[]{}=.,#\n\r \\xZ_-:+1\"'\t", "\ufeff", "'''", '"""', "<<<<<<< a", "======="]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(NOISE, max_size=40).map("".join))
+def test_arbitrary_text_never_raises(text: str) -> None:
+    parsed = load_toml("wrangler.toml", text)
+
+    assert (parsed.root is None) == (len(parsed.diagnostics) == 1)
+
+
 # --- real wrangler files ------------------------------------------------------------
 
 

@@ -9,7 +9,13 @@ from dataclasses import dataclass, field
 
 from runart_lint.graph.expressions import Scope, Value, resolve, resolve_text
 from runart_lint.graph.positions import locate
-from runart_lint.graph.shell import WranglerCommand, Word, find_wrangler, parse_wrangler_args
+from runart_lint.graph.shell import (
+    WranglerCommand,
+    Word,
+    find_wrangler,
+    parse_wrangler_args,
+    split_commands,
+)
 from runart_lint.loaders.tree import Mapping, Scalar, Span
 from runart_lint.loaders.workflow import Action, Job, Step, Workflow
 from runart_lint.loaders.wrangler import WranglerConfig
@@ -115,8 +121,39 @@ def derive_deploys(
             workflow, job, scope, lines.get(workflow.path, []), workflow.path,
             default_cwd,
         )
+        copies: dict[str, str] = {}
+        in_job = _with_copies(find_config, copies)
         for step in job.steps:
-            yield from _step_deploys(context, step, actions, lines, find_config)
+            yield from _step_deploys(context, step, actions, lines, in_job)
+            _record_copies(context, step, copies)
+
+
+def _with_copies(find_config: ConfigFinder, copies: dict[str, str]) -> ConfigFinder:
+    """Return a finder that sees configs earlier steps copied into place."""
+
+    def find(path: str) -> WranglerConfig | None:
+        return find_config(copies.get(path, path))
+
+    return find
+
+
+def _record_copies(context: StepContext, step: Step, copies: dict[str, str]) -> None:
+    """Remember `cp`/`mv` of a committed wrangler config done by a `run:` step."""
+    if step.run is None:
+        return
+    cwd, _ = _cwd(step.working_directory, context.default_cwd, context,
+                  context.scope.inner(step.env))
+    if cwd is None:
+        return
+    for words in split_commands(step.run.text()):
+        texts = [word.text for word in words if not word.text.startswith("-")]
+        if len(texts) != 3 or texts[0] not in ("cp", "mv", "install"):
+            continue
+        source = posixpath.normpath(posixpath.join(cwd, texts[1]))
+        target = posixpath.normpath(posixpath.join(cwd, texts[2]))
+        if not posixpath.basename(target).startswith("wrangler."):
+            target = posixpath.join(target, posixpath.basename(source))
+        copies[target] = copies.get(source, source)
 
 
 def _step_deploys(
@@ -249,6 +286,9 @@ def _from_command(
 
     config_flag = value("--config", "-c")
     config = _find(find_config, cwd, config_flag.text if config_flag else None)
+    if parsed.verb.startswith("pages") and config_flag is not None:
+        # `pages deploy --config` stops with an error before reading anything.
+        config = None
     return Deploy(
         verb=parsed.verb,
         span=span,

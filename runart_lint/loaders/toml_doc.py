@@ -129,7 +129,6 @@ class _Lines:
         while start >= 0:
             self.starts.append(start + 1)
             start = src.find("\n", start + 1)
-        self.length = len(src)
 
     def position(self, offset: int) -> tuple[int, int]:
         """Return the line and column of `offset`."""
@@ -169,7 +168,7 @@ def load_toml(path: str, text: str) -> ParsedFile:
     except _TooDeep as deep:
         return ParsedFile(path, None, (_too_deep(lines, deep.offset),))
     except (_ScanError, IndexError):
-        pass
+        pass  # tomllib names the error and its position next
 
     try:
         data = tomllib.loads(text)
@@ -591,10 +590,12 @@ def _first_definition(second: _Event, earlier: list[_Event]) -> _Event | None:
     same = [event for event in earlier if event.path == second.path]
     if same:
         return same[0]
-    size = len(second.path)
+
     parents = [e for e in earlier if e.path == second.path[: len(e.path)]]
     if parents:
         return max(parents, key=lambda event: len(event.path))
+
+    size = len(second.path)
     children = [e for e in earlier if e.path[:size] == second.path]
     return children[0] if children else None
 
@@ -631,21 +632,11 @@ def _conflict_line(src: str, *, failed: bool) -> int | None:
     """
     if "<<<<<<<" not in src and ">>>>>>>" not in src and "=======" not in src:
         return None
-    markers = [(found.group()[0], found.start()) for found in _MARKER.finditer(src)]
-    if not markers or not (failed or _in_order(markers)):
+    markers = list(_MARKER.finditer(src))
+    kinds = "".join(found.group()[0] for found in markers)
+    if not markers or not (failed or re.search("<.*=.*>", kinds)):
         return None
-    return src.count("\n", 0, markers[0][1]) + 1
-
-
-def _in_order(markers: list[tuple[str, int]]) -> bool:
-    """Return whether the markers hold `<`, `=` and `>` lines in that order."""
-    wanted = "<=>"
-    for kind, _ in markers:
-        if kind == wanted[0]:
-            wanted = wanted[1:]
-            if not wanted:
-                return True
-    return False
+    return src.count("\n", 0, markers[0].start()) + 1
 
 
 def _conflict_diagnostic(src: str, lines: _Lines, line: int) -> Diagnostic:

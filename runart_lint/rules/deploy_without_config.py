@@ -60,9 +60,10 @@ jobs:
 ```
 
 ## Known problems
-A step whose folder is only known at run time is skipped. A config that a
-step writes or copies into place before deploying is not seen, so such a
-deploy may be reported although it does read a config.
+A step whose folder is only known at run time is skipped. A committed
+config that an earlier `run:` step of the job copies into place with `cp` or
+`mv` is followed; a config a step generates (a heredoc, `envsubst`, a script)
+is not seen, so such a deploy may be reported although it does read a config.
 
 ## References
 - https://developers.cloudflare.com/pages/functions/wrangler-configuration/
@@ -92,8 +93,8 @@ META = RuleMeta(
 def check(audit: Audit) -> Iterator[Finding]:
     """Yield a finding for each deploy that reads no config or the wrong one."""
     for deploy in audit.real_deploys():
-        # A config an earlier step writes or copies into place is not seen, so
-        # such a deploy is reported although it does read a config.
+        # A config an earlier step generates is not seen, so such a deploy is
+        # reported although it does read a config; `cp`/`mv` copies are.
         if deploy.cwd is None:
             continue
         expected, from_plan = _expected(audit, deploy)

@@ -191,7 +191,7 @@ def _missing_bindings(
         rule_id=META.id,
         severity=Severity.ERROR,
         message=(
-            f"{block.label} of `{config.path}` lacks {noun} {names} that stage "
+            f"`{block.label}` of `{config.path}` lacks {noun} {names} that stage "
             f"`{stage.name}` needs{note}"
         ),
         help=f"declare {names} inside {block.label} with the stage's own resource ids",
@@ -229,7 +229,7 @@ def _var_finding(
     expected: str,
 ) -> Finding:
     """Return the finding for one var that is missing or has another value."""
-    where = f"{block.label} of `{config.path}`"
+    where = f"`{block.label}` of `{config.path}`"
     if actual is None:
         message = f"{where} lacks var `{name}` that stage `{stage.name}` needs"
     else:

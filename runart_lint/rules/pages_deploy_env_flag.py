@@ -10,6 +10,10 @@ Checks every `wrangler pages deploy` (and `pages publish`) a workflow runs:
   `workingDirectory` inside `pages_build_output_dir`), where a framework
   writes a generated, redirected config, is a warning with low confidence:
   such configs may not contain environments at all.
+- `--config`/`-c` on `pages deploy` is an error: wrangler stops with "Pages
+  does not support custom paths for the Wrangler configuration file"; the
+  config must be the `wrangler.toml` (or `.json`/`.jsonc`) of the folder the
+  command runs in.
 - A `--branch` (or `branch:` input) known only at run time, such as
   `${{ github.ref_name }}`, gets a note: the deploy is production exactly when
   that value equals the project's production branch, which the linter
@@ -116,6 +120,8 @@ def check(audit: Audit) -> Iterator[Finding]:
         selected = _env_selection(deploy)
         if selected is not None:
             yield _env_finding(deploy, selected)
+        if deploy.config_flag is not None:
+            yield _config_finding(deploy, deploy.config_flag)
         if deploy.branch is not None and deploy.branch.text is None:
             yield _branch_note(audit, deploy, deploy.branch)
 
@@ -156,6 +162,21 @@ def _env_finding(deploy: Deploy, selected: tuple[Value, str]) -> Finding:
         location=Location(deploy.path, value.span),
         key=f"{deploy.job.id}/{_step_key(deploy)}/env",
         confidence=confidence,
+    )
+
+
+def _config_finding(deploy: Deploy, flag: Value) -> Finding:
+    """Return the error for a custom config path, which `pages deploy` refuses."""
+    # Cloudflare docs, "Pages Functions: Wrangler configuration": Pages reads
+    # only the config file of the project root; `--config` is rejected.
+    return Finding(
+        rule_id=META.id,
+        severity=Severity.ERROR,
+        message=f"`pages deploy` does not accept a custom config path (`{flag.raw}`)",
+        help="run the command in a folder whose `wrangler.toml` is this config, "
+        "for example by copying it there before the deploy",
+        location=Location(deploy.path, flag.span),
+        key=f"{deploy.job.id}/{_step_key(deploy)}/config",
     )
 
 

@@ -442,7 +442,7 @@ def _help(field: str, source: Source, body: str) -> str:
     name = re.sub(r"\W", "_", written.rsplit(".", 1)[-1]).upper()
     read = _shell_read(field, name)
     return (
-        f"Pass the value through `env:` (`{name}: ${{{{ {body} }}}}`) "
+        f"pass the value through `env:` (`{name}: ${{{{ {body} }}}}`) "
         f"and read it as `{read}`"
     )
 
