@@ -3,36 +3,46 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import logging
+import os
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-
+from runart_lint import __version__
 from runart_lint.loaders.toml_doc import load_toml
 from runart_lint.loaders.tree import Mapping, Node, Sequence, Span, to_python
 
+logger = logging.getLogger(__name__)
+
 DEFAULT_PACK = "runart-foundry"
-_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_SECRET_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+# Models are plain frozen dataclasses so that a run with an already validated
+# pack never imports pydantic (about 0.1 s); pydantic validates them on a
+# cache miss, with unknown keys refused.
+_STRICT: dict[str, Any] = {"extra": "forbid"}
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class TriggerSpec(_Model):
+@dataclass(frozen=True, slots=True)
+class TriggerSpec:
     """An event that should start a stage's workflow."""
 
+    __pydantic_config__: ClassVar[dict[str, Any]] = _STRICT
     event: str
     branches: tuple[str, ...] = ()
 
 
-class StageSpec(_Model):
+@dataclass(frozen=True, slots=True)
+class StageSpec:
     """One stage of the promotion path."""
 
-    name: str = Field(pattern=_NAME)
+    __pydantic_config__: ClassVar[dict[str, Any]] = _STRICT
+    name: str
     description: str = ""
     deployed: bool = True
     kind: Literal["pages", "worker"] = "pages"
@@ -43,66 +53,63 @@ class StageSpec(_Model):
     workflow: str | None = None
     triggers: tuple[TriggerSpec, ...] = ()
     bindings: tuple[str, ...] = ()
-    vars: dict[str, str] = Field(default_factory=dict)
+    vars: dict[str, str] = field(default_factory=dict)
     project_variable: str | None = None
     github_environment: str | None = None
 
 
-class CredentialSpec(_Model):
+@dataclass(frozen=True, slots=True)
+class CredentialSpec:
     """A credential every deploy job needs, under one agreed name."""
 
-    name: str = Field(pattern=r"^[A-Z_][A-Z0-9_]*$")
+    __pydantic_config__: ClassVar[dict[str, Any]] = _STRICT
+    name: str
     description: str = ""
     aliases: tuple[str, ...] = ()
     inputs: tuple[str, ...] = ()
     env: tuple[str, ...] = ()
 
 
-class SecretsSpec(_Model):
+@dataclass(frozen=True, slots=True)
+class SecretsSpec:
     """The unified secret names of the plan."""
 
+    __pydantic_config__: ClassVar[dict[str, Any]] = _STRICT
     credentials: tuple[CredentialSpec, ...] = ()
     variables: tuple[str, ...] = ()
 
 
-class RollbackSpec(_Model):
+@dataclass(frozen=True, slots=True)
+class RollbackSpec:
     """Whether production must be restorable by hand, and how."""
 
+    __pydantic_config__: ClassVar[dict[str, Any]] = _STRICT
     required: bool = True
     stage: str = "production"
     workflow: str | None = None
 
 
-class PackInfo(_Model):
+@dataclass(frozen=True, slots=True)
+class PackInfo:
     """What the pack is and which branch production deploys from."""
 
-    name: str = Field(pattern=_NAME)
+    __pydantic_config__: ClassVar[dict[str, Any]] = _STRICT
+    name: str
     description: str = ""
     production_branch: str = "main"
     log: str | None = None
 
 
-class Pack(_Model):
+@dataclass(frozen=True, slots=True)
+class Pack:
     """A whole deployment plan."""
 
+    __pydantic_config__: ClassVar[dict[str, Any]] = _STRICT
     pack: PackInfo
     stages: tuple[StageSpec, ...]
     promotion: tuple[str, ...] = ()
     secrets: SecretsSpec = SecretsSpec()
     rollback: RollbackSpec = RollbackSpec()
-
-    @model_validator(mode="after")
-    def _check_references(self) -> Pack:
-        names = [stage.name for stage in self.stages]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise ValueError(f"stage names must be unique, repeated: {duplicates}")
-        unknown = [name for name in self.promotion if name not in names]
-        if unknown:
-            raise ValueError(f"promotion names stages that do not exist: {unknown}")
-        if self.rollback.required and self.rollback.stage not in names:
-            raise ValueError(f"rollback.stage `{self.rollback.stage}` is not a stage")
-        return self
 
     def stage(self, name: str) -> StageSpec | None:
         """Return the stage called `name`."""
@@ -185,10 +192,8 @@ def _load_cached(path: Path, shown: str, builtin: bool, mtime: float) -> LoadedP
         message = first.message if first else "rule pack is not a TOML table"
         raise PackError(shown, message, first.span if first else None)
 
-    try:
-        pack = Pack.model_validate(to_python(parsed.root))
-    except ValidationError as error:
-        raise _pack_error(shown, parsed.root, error) from None
+    data = to_python(parsed.root)
+    pack = _from_cache(text, data) or _validate(shown, parsed.root, data, text)
     return LoadedPack(pack, shown, text, parsed.root, builtin)
 
 
@@ -201,18 +206,138 @@ def _load_file(path: Path, shown: str, *, builtin: bool) -> LoadedPack:
     return _load_cached(path, shown, builtin, mtime)
 
 
-def _pack_error(path: str, root: Mapping, error: ValidationError) -> PackError:
-    """Return the first validation problem as a PackError with its key path."""
-    first = error.errors()[0]
-    location = tuple(first["loc"])
+def _validate(path: str, root: Mapping, data: object, text: str) -> Pack:
+    """Validate pack data with pydantic and cross-check its references."""
+    from pydantic import TypeAdapter, ValidationError
+
+    try:
+        pack = TypeAdapter(Pack).validate_python(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        location = tuple(first["loc"])
+        expected = _expectation(first["type"], first["msg"])
+        raise _error_at(path, root, location, expected) from None
+
+    _check_references(path, root, pack)
+    _remember(text)
+    return pack
+
+
+def _expectation(kind: str, message: str) -> str:
+    """Return pydantic's message the way our messages read."""
+    if kind == "unexpected_keyword_argument":
+        return "unknown key"
+    if kind in ("missing_argument", "missing"):
+        return "required key is missing"
+    text = re.sub(r"\s+", " ", message)
+    return text[0].lower() + text[1:]
+
+
+def _check_references(path: str, root: Mapping, pack: Pack) -> None:
+    """Check what types cannot: names, patterns and references between keys."""
+    if not _NAME.match(pack.pack.name):
+        raise _error_at(path, root, ("pack", "name"), _NAME_RULE)
+    names = [stage.name for stage in pack.stages]
+    for index, name in enumerate(names):
+        if not _NAME.match(name):
+            raise _error_at(path, root, ("stages", index, "name"), _NAME_RULE)
+        if name in names[:index]:
+            raise _error_at(path, root, ("stages", index, "name"),
+                            f"stage name `{name}` is already used")
+    for index, name in enumerate(pack.promotion):
+        if name not in names:
+            raise _error_at(path, root, ("promotion", index),
+                            f"`{name}` is not the name of a stage")
+    for index, credential in enumerate(pack.secrets.credentials):
+        if not _SECRET_NAME.match(credential.name):
+            raise _error_at(path, root, ("secrets", "credentials", index, "name"),
+                            "use upper-case letters, digits and `_`")
+    if pack.rollback.required and pack.rollback.stage not in names:
+        raise _error_at(path, root, ("rollback", "stage"),
+                        f"`{pack.rollback.stage}` is not the name of a stage")
+
+
+_NAME_RULE = "use letters, digits, `.`, `_` and `-`, starting with a letter or digit"
+
+
+def _error_at(
+    path: str, root: Mapping, location: tuple[object, ...], expected: str
+) -> PackError:
+    """Return a PackError naming the key path and where it is written."""
     key_path = _key_path(location)
-    span = _span_at(root, location)
-    expected = first["msg"][0].lower() + first["msg"][1:]
-    expected = re.sub(r"\s+", " ", expected)
     message = f"invalid rule pack: `{key_path}`: {expected}" if key_path else (
         f"invalid rule pack: {expected}"
     )
-    return PackError(path, message, span)
+    return PackError(path, message, _span_at(root, location))
+
+
+def _cache_file(text: str) -> Path | None:
+    """Return the marker file that says this pack text was validated."""
+    base = os.environ.get("RUNART_LINT_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
+    folder = Path(base) if base else Path.home() / ".cache"
+    if not os.environ.get("RUNART_LINT_CACHE_DIR"):
+        folder = folder / "runart-lint"
+    digest = hashlib.sha256(f"{__version__}\0{text}".encode()).hexdigest()
+    return folder / "packs" / f"{digest}.ok"
+
+
+def _from_cache(text: str, data: object) -> Pack | None:
+    """Return the pack without pydantic when this exact text validated before."""
+    marker = _cache_file(text)
+    if marker is None or not marker.is_file():
+        return None
+    try:
+        return _build_pack(data)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        logger.debug("ignoring a pack cache entry that does not fit the schema")
+        return None
+
+
+def _remember(text: str) -> None:
+    """Record that this pack text validated, so later runs skip pydantic."""
+    marker = _cache_file(text)
+    if marker is None:
+        return
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    except OSError as error:
+        logger.debug("cannot write the pack cache: %s", error.strerror)
+
+
+def _build_pack(data: Any) -> Pack:
+    """Build the dataclasses from data that validated before."""
+    secrets = data.get("secrets", {})
+    return Pack(
+        pack=_make(PackInfo, data["pack"]),
+        stages=tuple(_build_stage(stage) for stage in data["stages"]),
+        promotion=tuple(data.get("promotion", ())),
+        secrets=SecretsSpec(
+            credentials=tuple(
+                _make(CredentialSpec, c, tuples=("aliases", "inputs", "env"))
+                for c in secrets.get("credentials", ())
+            ),
+            variables=tuple(secrets.get("variables", ())),
+        ),
+        rollback=_make(RollbackSpec, data.get("rollback", {})),
+    )
+
+
+def _build_stage(data: Any) -> StageSpec:
+    """Build one stage from validated data."""
+    triggers = tuple(
+        _make(TriggerSpec, t, tuples=("branches",)) for t in data.get("triggers", ())
+    )
+    fields = {k: v for k, v in data.items() if k != "triggers"}
+    stage: StageSpec = _make(StageSpec, {**fields, "triggers": triggers},
+                             tuples=("bindings",))
+    return stage
+
+
+def _make(cls: Callable[..., Any], data: Any, tuples: tuple[str, ...] = ()) -> Any:
+    """Instantiate `cls` from a dict, turning the named lists into tuples."""
+    values = {k: tuple(v) if k in tuples else v for k, v in data.items()}
+    return cls(**values)
 
 
 def _key_path(location: tuple[object, ...]) -> str:

@@ -27,3 +27,11 @@ def normalise(text: str) -> str:
     text = text.replace(__version__, "<version>")
     text = text.replace(str(REPO), "<repo>")
     return re.sub(r"/tmp/[^\s\"']+", "<tmp>", text)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Keep the pack cache of the test run out of the user's home."""
+    import os
+
+    os.environ["RUNART_LINT_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))

@@ -139,7 +139,7 @@ def _with_copies(find_config: ConfigFinder, copies: dict[str, str]) -> ConfigFin
 
 def _record_copies(context: StepContext, step: Step, copies: dict[str, str]) -> None:
     """Remember `cp`/`mv` of a committed wrangler config done by a `run:` step."""
-    if step.run is None:
+    if step.run is None or "wrangler" not in step.run.text():
         return
     cwd, _ = _cwd(step.working_directory, context.default_cwd, context,
                   context.scope.inner(step.env))

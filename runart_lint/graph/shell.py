@@ -109,6 +109,8 @@ def find_wrangler(script: str) -> list[WranglerCommand]:
     """Return every wrangler invocation in `script`, tracking `cd` between them."""
     found: list[WranglerCommand] = []
     cwd: str | None = None
+    if "wrangler" not in script:
+        return found
 
     for words in split_commands(script):
         words = _strip_assignments(words)

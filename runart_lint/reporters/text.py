@@ -28,11 +28,17 @@ _INVISIBLE_CATEGORIES = {"Cc", "Cf", "Zl", "Zp"}
 
 def render_text(result: AuditResult, *, color: bool, width: int = 100) -> str:
     """Return the findings grouped by file, a summary and the checks not run."""
+    lines = _report_lines(result, width)
+    if not color:
+        # Without colour the segments are the output; rich would only copy
+        # them, at the cost of importing it on every pre-commit run.
+        return "".join("".join(piece for piece, _ in line) + "\n" for line in lines)
+
     from rich.console import Console
     from rich.text import Text
 
     text = Text()
-    for line in _report_lines(result, width):
+    for line in lines:
         for piece, style in line:
             text.append(piece, style=style if color and style else None)
         text.append("\n")

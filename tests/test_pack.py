@@ -1,0 +1,124 @@
+"""Rule packs: validation messages, built-in packs, and the validation cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from runart_lint.pack import PackError, builtin_packs, load_pack
+
+MINIMAL = '[pack]\nname = "t"\n\n[[stages]]\nname = "prod"\n'
+
+
+def _pack(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "pack.toml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def _error(tmp_path: Path, text: str) -> PackError:
+    with pytest.raises(PackError) as raised:
+        load_pack(_pack(tmp_path, text))
+    return raised.value
+
+
+def test_builtin_packs_validate() -> None:
+    assert "runart-foundry" in builtin_packs()
+    for name in builtin_packs():
+        loaded = load_pack(name)
+        assert loaded.builtin
+        assert loaded.pack.stages
+
+
+def test_default_pack_encodes_the_plan() -> None:
+    pack = load_pack(None).pack
+
+    assert pack.promotion == ("local", "preview", "preview2", "production")
+    assert pack.stage("preview2") is not None
+    assert pack.stage("preview2").project == "runart-foundry-preview2"  # type: ignore[union-attr]
+    assert pack.previous_stage("production").name == "preview2"  # type: ignore[union-attr]
+    assert [c.name for c in pack.secrets.credentials] == [
+        "CLOUDFLARE_API_TOKEN", "CLOUDFLARE_ACCOUNT_ID"
+    ]
+
+
+def test_unknown_key(tmp_path: Path) -> None:
+    error = _error(tmp_path, MINIMAL + 'colour = "blue"\n')
+
+    assert "`stages[0].colour`: unknown key" in str(error)
+    assert error.span is not None and error.span.line == 6
+
+
+def test_missing_required_key(tmp_path: Path) -> None:
+    error = _error(tmp_path, '[pack]\nname = "t"\n')
+
+    assert "`stages`: required key is missing" in str(error)
+
+
+def test_wrong_type(tmp_path: Path) -> None:
+    error = _error(tmp_path, MINIMAL + "deployed = 3\n")
+
+    assert "`stages[0].deployed`" in str(error)
+    assert "boolean" in str(error)
+
+
+def test_duplicate_stage(tmp_path: Path) -> None:
+    error = _error(tmp_path, MINIMAL + '\n[[stages]]\nname = "prod"\n')
+
+    assert "`stages[1].name`: stage name `prod` is already used" in str(error)
+    assert error.span is not None and error.span.line == 8
+
+
+def test_promotion_names_unknown_stage(tmp_path: Path) -> None:
+    error = _error(tmp_path, 'promotion = ["prod", "qa"]\n' + MINIMAL)
+
+    assert "`promotion[1]`: `qa` is not the name of a stage" in str(error)
+
+
+def test_rollback_stage_must_exist(tmp_path: Path) -> None:
+    error = _error(tmp_path, MINIMAL)
+
+    assert "`rollback.stage`: `production` is not the name of a stage" in str(error)
+
+
+def test_bad_stage_name(tmp_path: Path) -> None:
+    error = _error(tmp_path, '[pack]\nname = "t"\n\n[[stages]]\nname = "a b"\n')
+
+    assert "`stages[0].name`: use letters" in str(error)
+
+
+def test_missing_file_names_builtins(tmp_path: Path) -> None:
+    error = _error_missing(tmp_path / "nope.toml")
+
+    assert "built-in: runart-foundry" in str(error)
+
+
+def _error_missing(path: Path) -> PackError:
+    with pytest.raises(PackError) as raised:
+        load_pack(str(path))
+    return raised.value
+
+
+def test_cache_hit_gives_the_same_pack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RUNART_LINT_CACHE_DIR", str(tmp_path / "cache"))
+    text = MINIMAL + '\n[rollback]\nrequired = false\n'
+    first = load_pack(_pack(tmp_path, text)).pack
+    assert list((tmp_path / "cache" / "packs").glob("*.ok"))
+
+    (tmp_path / "pack.toml").write_text(text + "\n", encoding="utf-8")
+    (tmp_path / "pack.toml").write_text(text, encoding="utf-8")
+    load_pack.__globals__["_load_cached"].cache_clear()
+
+    assert load_pack(str(tmp_path / "pack.toml")).pack == first
+
+
+def test_cache_never_accepts_a_changed_pack(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RUNART_LINT_CACHE_DIR", str(tmp_path / "cache"))
+    load_pack(_pack(tmp_path, MINIMAL + '\n[rollback]\nrequired = false\n'))
+
+    error = _error(tmp_path, MINIMAL + 'kind = "lambda"\n\n[rollback]\nrequired = false\n')
+
+    assert "`stages[0].kind`" in str(error)
