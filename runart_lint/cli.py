@@ -6,7 +6,6 @@ import argparse
 import logging
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -164,6 +163,8 @@ def exit_code(result: AuditResult, fail_on: str) -> int:
 
 def write_atomic(path: Path, text: str) -> None:
     """Write `text` to `path` so readers see the old file or the whole new one."""
+    import tempfile
+
     folder = path.parent if str(path.parent) else Path(".")
     try:
         handle = tempfile.NamedTemporaryFile(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import hashlib
 from dataclasses import dataclass, field
 
 from runart_lint.loaders.tree import Span
@@ -75,6 +74,8 @@ class Finding:
         It is built from the rule, the file and the rule's logical key (for
         example `env.production/kv_namespaces/CART`), never from line numbers.
         """
+        import hashlib
+
         text = "\0".join((self.rule_id, self.location.path, self.key))
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 

@@ -174,7 +174,9 @@ def load_pack(spec: str | None) -> LoadedPack:
     path = Path(name)
     if not path.is_file():
         known = ", ".join(sorted(builtin)) or "none"
-        raise PackError(name, f"no rule pack at this path or by this name (built-in: {known})")
+        raise PackError(
+            name, f"no rule pack at this path or by this name (built-in: {known})"
+        )
     return _load_file(path, str(path), builtin=False)
 
 
@@ -242,19 +244,32 @@ def _check_references(path: str, root: Mapping, pack: Pack) -> None:
         if not _NAME.match(name):
             raise _error_at(path, root, ("stages", index, "name"), _NAME_RULE)
         if name in names[:index]:
-            raise _error_at(path, root, ("stages", index, "name"),
-                            f"stage name `{name}` is already used")
+            raise _error_at(
+                path,
+                root,
+                ("stages", index, "name"),
+                f"stage name `{name}` is already used",
+            )
     for index, name in enumerate(pack.promotion):
         if name not in names:
-            raise _error_at(path, root, ("promotion", index),
-                            f"`{name}` is not the name of a stage")
+            raise _error_at(
+                path, root, ("promotion", index), f"`{name}` is not the name of a stage"
+            )
     for index, credential in enumerate(pack.secrets.credentials):
         if not _SECRET_NAME.match(credential.name):
-            raise _error_at(path, root, ("secrets", "credentials", index, "name"),
-                            "use upper-case letters, digits and `_`")
+            raise _error_at(
+                path,
+                root,
+                ("secrets", "credentials", index, "name"),
+                "use upper-case letters, digits and `_`",
+            )
     if pack.rollback.required and pack.rollback.stage not in names:
-        raise _error_at(path, root, ("rollback", "stage"),
-                        f"`{pack.rollback.stage}` is not the name of a stage")
+        raise _error_at(
+            path,
+            root,
+            ("rollback", "stage"),
+            f"`{pack.rollback.stage}` is not the name of a stage",
+        )
 
 
 _NAME_RULE = "use letters, digits, `.`, `_` and `-`, starting with a letter or digit"
@@ -265,8 +280,10 @@ def _error_at(
 ) -> PackError:
     """Return a PackError naming the key path and where it is written."""
     key_path = _key_path(location)
-    message = f"invalid rule pack: `{key_path}`: {expected}" if key_path else (
-        f"invalid rule pack: {expected}"
+    message = (
+        f"invalid rule pack: `{key_path}`: {expected}"
+        if key_path
+        else (f"invalid rule pack: {expected}")
     )
     return PackError(path, message, _span_at(root, location))
 
@@ -329,8 +346,9 @@ def _build_stage(data: Any) -> StageSpec:
         _make(TriggerSpec, t, tuples=("branches",)) for t in data.get("triggers", ())
     )
     fields = {k: v for k, v in data.items() if k != "triggers"}
-    stage: StageSpec = _make(StageSpec, {**fields, "triggers": triggers},
-                             tuples=("bindings",))
+    stage: StageSpec = _make(
+        StageSpec, {**fields, "triggers": triggers}, tuples=("bindings",)
+    )
     return stage
 
 

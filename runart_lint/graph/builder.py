@@ -61,15 +61,22 @@ def _add_configs(graph: Graph, configs: tuple[WranglerConfig, ...]) -> None:
             graph.link(config_key, "has-env", block_key)
             for binding in block.bindings:
                 binding_key = graph.add(
-                    ("binding", config.path, block.label, binding.kind,
-                     binding.name or f"#{binding.index}"),
+                    (
+                        "binding",
+                        config.path,
+                        block.label,
+                        binding.kind,
+                        binding.name or f"#{binding.index}",
+                    ),
                     binding,
                 )
                 graph.link(block_key, "binds", binding_key)
                 _link_resource(graph, binding_key, binding.kind, binding)
 
 
-def _link_resource(graph: Graph, key: tuple[str, ...], kind: str, binding: object) -> None:
+def _link_resource(
+    graph: Graph, key: tuple[str, ...], kind: str, binding: object
+) -> None:
     """Link a binding to the resource ids it names."""
     from runart_lint.loaders.wrangler import BINDING_ARRAYS, Binding
 
@@ -81,7 +88,9 @@ def _link_resource(graph: Graph, key: tuple[str, ...], kind: str, binding: objec
             graph.link(key, "uses-resource", resource, field=field, span=scalar.span)
 
 
-def _add_workflow(graph: Graph, workflow: Workflow, all_workflows: tuple[Workflow, ...]) -> None:
+def _add_workflow(
+    graph: Graph, workflow: Workflow, all_workflows: tuple[Workflow, ...]
+) -> None:
     """Add a workflow with its triggers, jobs, needs, secrets and callers."""
     key = graph.add(("workflow", workflow.path), workflow)
     for trigger in workflow.triggers:
@@ -123,5 +132,6 @@ def _add_deploys(graph: Graph, audit: Audit) -> None:
             graph.link(key, "from-branch", ("branch", deploy.branch.text))
         match = audit.stage_of(deploy)
         if match.stage is not None and deploy.is_deploy:
-            graph.link(key, "deploys", ("stage", match.stage.name),
-                       certain=match.certain)
+            graph.link(
+                key, "deploys", ("stage", match.stage.name), certain=match.certain
+            )

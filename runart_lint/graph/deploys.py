@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from runart_lint.graph.expressions import Scope, Value, resolve, resolve_text
 from runart_lint.graph.positions import locate
 from runart_lint.graph.shell import (
-    WranglerCommand,
     Word,
+    WranglerCommand,
     find_wrangler,
     parse_wrangler_args,
     split_commands,
@@ -118,7 +118,11 @@ def derive_deploys(
         scope = base.inner(job.env)
         default_cwd = job.working_directory or workflow.working_directory
         context = StepContext(
-            workflow, job, scope, lines.get(workflow.path, []), workflow.path,
+            workflow,
+            job,
+            scope,
+            lines.get(workflow.path, []),
+            workflow.path,
             default_cwd,
         )
         copies: dict[str, str] = {}
@@ -141,8 +145,12 @@ def _record_copies(context: StepContext, step: Step, copies: dict[str, str]) -> 
     """Remember `cp`/`mv` of a committed wrangler config done by a `run:` step."""
     if step.run is None or "wrangler" not in step.run.text():
         return
-    cwd, _ = _cwd(step.working_directory, context.default_cwd, context,
-                  context.scope.inner(step.env))
+    cwd, _ = _cwd(
+        step.working_directory,
+        context.default_cwd,
+        context,
+        context.scope.inner(step.env),
+    )
     if cwd is None:
         return
     for words in split_commands(step.run.text()):
@@ -176,7 +184,9 @@ def _step_deploys(
         if action is not None:
             inner = _action_context(context, step, scope, action, lines)
             for action_step in action.steps:
-                yield from _step_deploys(inner, action_step, actions, lines, find_config)
+                yield from _step_deploys(
+                    inner, action_step, actions, lines, find_config
+                )
     elif step.run is not None:
         yield from _run_deploys(context, step, scope, find_config)
 
@@ -197,8 +207,13 @@ def _action_context(
                 inputs.append((key, value))
     inner_scope = Scope(scope.envs, tuple(inputs))
     return StepContext(
-        context.workflow, context.job, inner_scope, lines.get(action.path, []),
-        action.path, None, action,
+        context.workflow,
+        context.job,
+        inner_scope,
+        lines.get(action.path, []),
+        action.path,
+        None,
+        action,
     )
 
 
@@ -212,16 +227,27 @@ def _wrangler_action(
     environment = _input(with_, "environment", scope)
     credentials = _credentials(with_, scope, ("apiToken", "accountId"))
     common = dict(
-        workflow=context.workflow, job=context.job, step=step, path=context.path,
-        tool="wrangler-action", action_environment=environment,
-        secrets_input=with_.scalar("secrets"), credentials=credentials,
-        action=context.action, cwd_value=cwd_value,
+        workflow=context.workflow,
+        job=context.job,
+        step=step,
+        path=context.path,
+        tool="wrangler-action",
+        action_environment=environment,
+        secrets_input=with_.scalar("secrets"),
+        credentials=credentials,
+        action=context.action,
+        cwd_value=cwd_value,
     )
 
     if command is None or not command.text().strip():
         config = _find(find_config, cwd, None)
-        yield Deploy(verb="deploy", span=step.uses.span if step.uses else step.span,
-                     cwd=cwd, config=config, **common)  # type: ignore[arg-type]
+        yield Deploy(
+            verb="deploy",
+            span=step.uses.span if step.uses else step.span,
+            cwd=cwd,
+            config=config,
+            **common,
+        )  # type: ignore[arg-type]
         return
 
     text = command.text()
@@ -232,8 +258,9 @@ def _wrangler_action(
         if parsed is None or not parsed.subcommand:
             continue
         span = locate(command, context.lines, parsed.start, parsed.end)
-        yield _from_command(parsed, command, span, context, scope, cwd, find_config,
-                            common)
+        yield _from_command(
+            parsed, command, span, context, scope, cwd, find_config, common
+        )
 
 
 def _run_deploys(
@@ -245,8 +272,9 @@ def _run_deploys(
     commands = find_wrangler(run.text())
     if not commands:
         return
-    base_cwd, cwd_value = _cwd(step.working_directory, context.default_cwd, context,
-                               scope)
+    base_cwd, cwd_value = _cwd(
+        step.working_directory, context.default_cwd, context, scope
+    )
     credentials = _credentials(None, scope, ())
     for parsed in commands:
         cwd = base_cwd
@@ -254,9 +282,16 @@ def _run_deploys(
             cwd = posixpath.normpath(posixpath.join(base_cwd, parsed.cwd))
         span = locate(run, context.lines, parsed.start, parsed.end)
         common = dict(
-            workflow=context.workflow, job=context.job, step=step, path=context.path,
-            tool="run", credentials=credentials, action=context.action,
-            cwd_value=cwd_value, action_environment=None, secrets_input=None,
+            workflow=context.workflow,
+            job=context.job,
+            step=step,
+            path=context.path,
+            tool="run",
+            credentials=credentials,
+            action=context.action,
+            cwd_value=cwd_value,
+            action_environment=None,
+            secrets_input=None,
         )
         yield _from_command(parsed, run, span, context, scope, cwd, find_config, common)
 
@@ -327,7 +362,9 @@ def _pages_action(
     )
 
 
-def _word_value(word: Word, scalar: Scalar, context: StepContext, scope: Scope) -> Value:
+def _word_value(
+    word: Word, scalar: Scalar, context: StepContext, scope: Scope
+) -> Value:
     """Resolve a shell word through the scope, keeping its own span."""
     span = locate(scalar, context.lines, word.start, word.end)
     return resolve_text(word.text, span, scope)
@@ -370,13 +407,19 @@ def _cwd(
         return None, value
     text = value.text.strip()
     if text.startswith(("${{ github.workspace }}", "$GITHUB_WORKSPACE")):
-        text = text.split("}}", 1)[-1] if "}}" in text else text[len("$GITHUB_WORKSPACE"):]
+        text = (
+            text.split("}}", 1)[-1]
+            if "}}" in text
+            else text[len("$GITHUB_WORKSPACE") :]
+        )
     text = text.lstrip("/") if text.startswith("/") and chosen is not scalar else text
     normal = posixpath.normpath(text) if text else ""
     return ("" if normal == "." else normal), value
 
 
-def _find(find_config: ConfigFinder, cwd: str | None, flag: str | None) -> WranglerConfig | None:
+def _find(
+    find_config: ConfigFinder, cwd: str | None, flag: str | None
+) -> WranglerConfig | None:
     """Return the config wrangler loads from `cwd`: `--config`, or a search upward."""
     if cwd is None:
         return None

@@ -122,7 +122,9 @@ def _resolve(raw: str, span: Span, scope: Scope, depth: int) -> Value:
     return Value(raw, span, text, origin, tuple(refs))
 
 
-def _lookup(body: str, scope: Scope, depth: int) -> tuple[str | None, Span | None, list[str]]:
+def _lookup(
+    body: str, scope: Scope, depth: int
+) -> tuple[str | None, Span | None, list[str]]:
     """Return what a single expression evaluates to offline, if anything."""
     refs = [_normalise(m.group(1)) for m in CONTEXT_REF.finditer(body)]
     simple = re.fullmatch(r"(env|inputs)\.([\w-]+)", body.strip())

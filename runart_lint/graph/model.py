@@ -38,8 +38,12 @@ class Graph:
     """Nodes keyed by `(kind, ...)` tuples, edges indexed both ways."""
 
     nodes: dict[NodeKey, object] = field(default_factory=dict)
-    outgoing: dict[NodeKey, list[Edge]] = field(default_factory=lambda: defaultdict(list))
-    incoming: dict[NodeKey, list[Edge]] = field(default_factory=lambda: defaultdict(list))
+    outgoing: dict[NodeKey, list[Edge]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    incoming: dict[NodeKey, list[Edge]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
 
     def add(self, key: NodeKey, payload: object = None) -> NodeKey:
         """Add a node (idempotent) and return its key."""
@@ -132,7 +136,8 @@ class Audit:
     def real_deploys(self) -> Iterator[Deploy]:
         """Yield the commands that deploy, from workflows and jobs GitHub runs."""
         return (
-            d for d in self.deploys
+            d
+            for d in self.deploys
             if d.is_deploy and not d.workflow.inert and not d.disabled
         )
 

@@ -14,20 +14,64 @@ import re
 from dataclasses import dataclass
 
 LAUNCHERS = frozenset(
-    {"npx", "pnpx", "bunx", "pnpm", "yarn", "bun", "exec", "dlx", "x", "--",
-     "-y", "--yes", "sudo", "time", "command", "env"}
+    {
+        "npx",
+        "pnpx",
+        "bunx",
+        "pnpm",
+        "yarn",
+        "bun",
+        "exec",
+        "dlx",
+        "x",
+        "--",
+        "-y",
+        "--yes",
+        "sudo",
+        "time",
+        "command",
+        "env",
+    }
 )
 WRANGLER = re.compile(r"^(?:.*/)?wrangler(?:@[\w.^~*<>=-]+)?$")
 SEPARATORS = frozenset({"\n", ";", "&", "|", "(", ")", "`"})
 VALUE_FLAGS = frozenset(
     {
-        "--env", "-e", "--config", "-c", "--project-name", "--branch", "--name",
-        "--commit-hash", "--commit-message", "--compatibility-date", "--var",
-        "--define", "--route", "--routes", "--cwd", "--message", "--tag",
-        "--version-id", "--outdir", "--compatibility-flag", "--compatibility-flags",
-        "--assets", "--site", "--triggers", "--jsx-factory", "--jsx-fragment",
-        "--tsconfig", "--dispatch-namespace", "--binding", "--namespace-id",
-        "--output-config-path", "--alias", "--percentage", "--reason", "--type",
+        "--env",
+        "-e",
+        "--config",
+        "-c",
+        "--project-name",
+        "--branch",
+        "--name",
+        "--commit-hash",
+        "--commit-message",
+        "--compatibility-date",
+        "--var",
+        "--define",
+        "--route",
+        "--routes",
+        "--cwd",
+        "--message",
+        "--tag",
+        "--version-id",
+        "--outdir",
+        "--compatibility-flag",
+        "--compatibility-flags",
+        "--assets",
+        "--site",
+        "--triggers",
+        "--jsx-factory",
+        "--jsx-fragment",
+        "--tsconfig",
+        "--dispatch-namespace",
+        "--binding",
+        "--namespace-id",
+        "--output-config-path",
+        "--alias",
+        "--percentage",
+        "--reason",
+        "--type",
     }
 )
 
@@ -86,7 +130,7 @@ def split_commands(script: str) -> list[list[Word]]:
         if ch in " \t\r":
             i += 1
             continue
-        if ch == "#" :
+        if ch == "#":
             i = _skip_comment(script, i)
             continue
         if ch in SEPARATORS:
@@ -147,7 +191,9 @@ def _wrangler_in(words: list[Word], cwd: str | None) -> WranglerCommand | None:
     return None
 
 
-def _parse_args(args: list[Word], words: list[Word], cwd: str | None) -> WranglerCommand:
+def _parse_args(
+    args: list[Word], words: list[Word], cwd: str | None
+) -> WranglerCommand:
     """Split wrangler arguments into subcommand, positionals and flags."""
     subcommand: list[Word] = []
     positionals: list[Word] = []
@@ -182,8 +228,14 @@ def _parse_args(args: list[Word], words: list[Word], cwd: str | None) -> Wrangle
     start = words[0].start if words else 0
     end = words[-1].end if words else 0
     return WranglerCommand(
-        tuple(words), tuple(subcommand), tuple(positionals), flags, flag_words,
-        cwd, start, end,
+        tuple(words),
+        tuple(subcommand),
+        tuple(positionals),
+        flags,
+        flag_words,
+        cwd,
+        start,
+        end,
     )
 
 
@@ -192,12 +244,37 @@ def _is_subcommand(current: list[Word], text: str) -> bool:
     if not current:
         return bool(re.fullmatch(r"[a-z][a-z0-9:-]*", text))
     head = current[0].text
-    if head in ("pages", "versions", "secret", "kv", "d1", "r2", "deployments",
-                "queues", "deployment", "project", "hyperdrive", "triggers"):
-        return len(current) < 3 and bool(re.fullmatch(r"[a-z][a-z0-9:-]*", text)) and (
-            len(current) == 1 or current[1].text in ("deployment", "project",
-                                                      "namespace", "key", "bulk",
-                                                      "secret", "object", "bucket")
+    if head in (
+        "pages",
+        "versions",
+        "secret",
+        "kv",
+        "d1",
+        "r2",
+        "deployments",
+        "queues",
+        "deployment",
+        "project",
+        "hyperdrive",
+        "triggers",
+    ):
+        return (
+            len(current) < 3
+            and bool(re.fullmatch(r"[a-z][a-z0-9:-]*", text))
+            and (
+                len(current) == 1
+                or current[1].text
+                in (
+                    "deployment",
+                    "project",
+                    "namespace",
+                    "key",
+                    "bulk",
+                    "secret",
+                    "object",
+                    "bucket",
+                )
+            )
         )
     return False
 
@@ -267,7 +344,9 @@ def _skip_comment(script: str, i: int) -> int:
 def _strip_assignments(words: list[Word]) -> list[Word]:
     """Drop leading `NAME=value` assignments from a command."""
     index = 0
-    while index < len(words) and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", words[index].text):
+    while index < len(words) and re.match(
+        r"^[A-Za-z_][A-Za-z0-9_]*=", words[index].text
+    ):
         index += 1
     return words[index:]
 

@@ -27,9 +27,10 @@ def match_stage(audit: Audit, deploy: Deploy) -> StageMatch:
             return StageMatch(stage, True, f"Worker `{name}`")
     config = deploy.config
     for stage in stages:
-        if config is not None and stage.config == config.path:
-            if stage.config_env == deploy.env_name:
-                return StageMatch(stage, True, f"`{config.path}` env `{stage.config_env}`")
+        same_config = config is not None and stage.config == config.path
+        if same_config and stage.config_env == deploy.env_name:
+            reason = f"`{stage.config}` env `{stage.config_env}`"
+            return StageMatch(stage, True, reason)
     return StageMatch(None, name is not None, f"Worker `{name or '?'}`")
 
 
@@ -41,7 +42,8 @@ def _pages_stage(audit: Audit, deploy: Deploy) -> StageMatch:
     if project is None:
         return StageMatch(None, False, "project name is only known at run time")
     candidates = [
-        s for s in audit.pack.pack.deployed_stages()
+        s
+        for s in audit.pack.pack.deployed_stages()
         if s.kind == "pages" and s.project == project
     ]
     if not candidates:
@@ -93,7 +95,11 @@ def _implied_branch(deploy: Deploy) -> str | None:
     that only runs on pushes to one branch, that is the branch.
     """
     pushes = [t for t in deploy.workflow.triggers if t.event == "push"]
-    others = [t for t in deploy.workflow.triggers if t.event not in ("push", "workflow_dispatch")]
+    others = [
+        t
+        for t in deploy.workflow.triggers
+        if t.event not in ("push", "workflow_dispatch")
+    ]
     if len(pushes) == 1 and not others and len(pushes[0].branches) == 1:
         only = pushes[0].branches[0]
         return only if "*" not in only else None

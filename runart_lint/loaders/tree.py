@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Union
 
-ScalarValue = Union[str, int, float, bool, None]
+ScalarValue = str | int | float | bool | None
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -119,7 +118,7 @@ class Sequence:
         return len(self.items)
 
 
-Node = Union[Mapping, Sequence, Scalar]
+Node = Mapping | Sequence | Scalar
 
 
 @dataclass(frozen=True, slots=True)

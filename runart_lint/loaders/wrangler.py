@@ -207,7 +207,9 @@ def _block(name: str | None, node: Mapping, span: Span) -> EnvBlock:
     for kind in ("ai", "browser", "images", "version_metadata"):
         single = node.mapping(kind)
         if single is not None:
-            bindings.append(Binding(kind, single.text("binding"), single, single.span, 0))
+            bindings.append(
+                Binding(kind, single.text("binding"), single, single.span, 0)
+            )
     return EnvBlock(name, node, span, tuple(bindings))
 
 

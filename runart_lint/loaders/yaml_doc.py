@@ -41,6 +41,18 @@ _CONFLICT = re.compile(r"^(?:<{7}|={7}|>{7})(?: |$)", re.M)
 _ANCHOR_CHAR = re.compile(r"[&*]([A-Za-z0-9_-]*)([^\sA-Za-z0-9_,\[\]{}-])")
 
 
+_SCALAR = yaml.ScalarEvent
+_ALIAS = yaml.AliasEvent
+_MAPPING_START = yaml.MappingStartEvent
+_MAPPING_END = yaml.MappingEndEvent
+_SEQUENCE_START = yaml.SequenceStartEvent
+_SEQUENCE_END = yaml.SequenceEndEvent
+_STREAM_END = yaml.StreamEndEvent
+# Plain scalars starting with any other character are strings: skip the
+# null, boolean and number checks for them.
+_MAYBE_TYPED = frozenset("0123456789+-.~nNtTfF")
+
+
 class YamlLimitError(Exception):
     """A document is too deep or expands too far to be a real workflow."""
 
@@ -104,43 +116,43 @@ class _Composer:
 
     def compose(self) -> Node | None:
         """Return the first document's root node, or None for an empty stream."""
-        root: Node | None = None
+        get_event = self.parser.get_event
         stack: list[_Frame] = []
-        done = False
+        root: Node | None = None
         while True:
-            event = self.parser.get_event()
-            if isinstance(event, yaml.StreamEndEvent):
-                break
-            if done or isinstance(event, yaml.StreamStartEvent | yaml.DocumentStartEvent | yaml.DocumentEndEvent):
+            event = get_event()
+            kind = type(event)
+            node: Node
+            if kind is _SCALAR:
+                node, size = Scalar(_resolve(event), _span(event)), 1
+                if event.anchor is not None:
+                    self.anchors[event.anchor] = (node, 1)
+            elif kind is _MAPPING_START or kind is _SEQUENCE_START:
+                self._open(stack, event, "map" if kind is _MAPPING_START else "seq")
                 continue
-            node, size = self._node_for(event, stack)
-            if node is None:
-                continue
-            if not stack:
-                root, done = node, True
+            elif kind is _MAPPING_END or kind is _SEQUENCE_END:
+                node, size = self._close(stack.pop(), event)
+            elif kind is _ALIAS:
+                node, size = self._alias(event)
+            elif kind is _STREAM_END:
+                return root
             else:
-                self._attach(stack[-1], node, size)
-        return root
+                continue
 
-    def _node_for(self, event: object, stack: list[_Frame]) -> tuple[Node | None, int]:
-        """Return a finished node for `event`, or push or pop a collection frame."""
-        if isinstance(event, yaml.ScalarEvent):
-            node = Scalar(_resolve(event), _span(event))
-            self._remember(event.anchor, node, 1)
-            return node, 1
-        if isinstance(event, yaml.AliasEvent):
-            return self._alias(event)
-        if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
-            if len(stack) >= MAX_DEPTH:
-                raise YamlLimitError(
-                    f"document nested deeper than {MAX_DEPTH} levels", _span(event)
-                )
-            kind = "seq" if isinstance(event, yaml.SequenceStartEvent) else "map"
-            stack.append(_Frame(kind, _span(event), event.anchor))
-            return None, 0
-        if isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
-            return self._close(stack.pop(), event)
-        return None, 0
+            if stack:
+                self._attach(stack[-1], node, size)
+            elif root is None:
+                root = node
+            else:
+                return root
+
+    def _open(self, stack: list[_Frame], event: Any, kind: str) -> None:
+        """Start a mapping or sequence, refusing documents nested too deep."""
+        if len(stack) >= MAX_DEPTH:
+            raise YamlLimitError(
+                f"document nested deeper than {MAX_DEPTH} levels", _span(event)
+            )
+        stack.append(_Frame(kind, _span(event), event.anchor))
 
     def _alias(self, event: yaml.AliasEvent) -> tuple[Node | None, int]:
         """Return the anchored node an alias repeats, counting its expansion."""
@@ -202,6 +214,8 @@ def _resolve(event: yaml.ScalarEvent) -> ScalarValue:
     value: str = event.value
     if event.style or event.tag not in (None, "!"):
         return value if event.tag != "tag:yaml.org,2002:null" else None
+    if value and value[0] not in _MAYBE_TYPED:
+        return value
     if value in _NULLS:
         return None
     if value in _TRUE:
@@ -272,18 +286,19 @@ def _syntax_diagnostic(error: yaml.MarkedYAMLError, text: str) -> Diagnostic:
     col = mark.column + 1 if mark is not None else 1
     problem = (error.problem or "invalid yaml").strip()
 
+    context_text = error.context or ""
     anchor = _bad_anchor(text, line)
-    if "anchor" in (error.context or "") or "alias" in (error.context or ""):
-        if anchor is not None:
-            name, col = anchor
-            message = f"anchor name `{name}` contains characters GitHub does not accept"
-            help_text = "use only letters, digits, `-` and `_` in anchor names"
-            return Diagnostic("anchor-name", message, help_text, Span.point(line, col))
+    if anchor is not None and ("anchor" in context_text or "alias" in context_text):
+        name, col = anchor
+        message = f"anchor name `{name}` contains characters GitHub does not accept"
+        help_text = "use only letters, digits, `-` and `_` in anchor names"
+        return Diagnostic("anchor-name", message, help_text, Span.point(line, col))
 
     context = f"{error.context}: " if error.context else ""
     message = f"invalid yaml: {context}{problem}".replace("\n", " ")
-    return Diagnostic("syntax", message, "fix the YAML syntax at this position",
-                      Span.point(line, col))
+    return Diagnostic(
+        "syntax", message, "fix the YAML syntax at this position", Span.point(line, col)
+    )
 
 
 def _bad_anchor(text: str, line: int) -> tuple[str, int] | None:
@@ -294,7 +309,7 @@ def _bad_anchor(text: str, line: int) -> tuple[str, int] | None:
     match = _ANCHOR_CHAR.search(lines[line - 1])
     if match is None:
         return None
-    rest = re.match(r"[^\s,\[\]{}]*", lines[line - 1][match.start(1):])
+    rest = re.match(r"[^\s,\[\]{}]*", lines[line - 1][match.start(1) :])
     name = rest.group(0) if rest else match.group(1)
     return name, match.start() + 1
 
@@ -302,8 +317,9 @@ def _bad_anchor(text: str, line: int) -> tuple[str, int] | None:
 def _duplicate_diagnostic(key: str, span: Span, first: Entry) -> Diagnostic:
     """Describe a key written twice in one mapping."""
     message = f"duplicate key `{key}` (first defined at line {first.key_span.line})"
-    return Diagnostic("duplicate-key", message, "remove or rename one of the keys",
-                      span)
+    return Diagnostic(
+        "duplicate-key", message, "remove or rename one of the keys", span
+    )
 
 
 def _conflict_diagnostic(line: int) -> Diagnostic:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -61,5 +60,6 @@ class Rule:
 def rule_from_module(module: ModuleType) -> Rule:
     """Return the rule a module declares with `META`, its docstring and `check`."""
     meta: RuleMeta = module.META
-    doc = inspect.cleandoc(module.__doc__ or "")
+    # Module docstrings are written flush left, so stripping is cleaning.
+    doc = (module.__doc__ or "").strip()
     return Rule(meta=meta, doc=doc, check=module.check)
