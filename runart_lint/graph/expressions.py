@@ -78,6 +78,8 @@ class Scope:
 
 def expressions(text: str) -> Iterator[Expression]:
     """Yield every `${{ }}` expression in `text`."""
+    if "${{" not in text:
+        return
     for match in EXPRESSION.finditer(text):
         yield Expression(match.start(), match.end(), match.group(1).strip())
 

@@ -121,25 +121,52 @@ class Audit:
         """Return the lines of a loaded file."""
         return self._lines.get(path, [])
 
+    @functools.cached_property
+    def _deploy_index(self) -> dict[tuple[str, str], list[Deploy]]:
+        index: dict[tuple[str, str], list[Deploy]] = defaultdict(list)
+        for deploy in self.deploys:
+            index[(deploy.workflow.path, deploy.job.id)].append(deploy)
+        return index
+
+    @functools.cached_property
+    def _configs_by_path(self) -> dict[str, WranglerConfig]:
+        return {config.path: config for config in self.configs}
+
+    @functools.cached_property
+    def _workflows_by_path(self) -> dict[str, Workflow]:
+        return {workflow.path: workflow for workflow in self.workflows}
+
+    def job_deploys(self, workflow: Workflow, job: Job) -> list[Deploy]:
+        """Return the wrangler commands a job runs, composite actions included."""
+        return self._deploy_index.get((workflow.path, job.id), [])
+
+    def workflow_deploys(self, workflow: Workflow) -> list[Deploy]:
+        """Return the wrangler commands every job of `workflow` runs."""
+        return [d for job in workflow.jobs for d in self.job_deploys(workflow, job)]
+
     def config(self, path: str) -> WranglerConfig | None:
         """Return the config loaded from `path`."""
-        return next((c for c in self.configs if c.path == path), None)
+        return self._configs_by_path.get(path)
 
     def workflow(self, path: str) -> Workflow | None:
         """Return the workflow loaded from `path`."""
-        return next((w for w in self.workflows if w.path == path), None)
+        return self._workflows_by_path.get(path)
 
     def active_workflows(self) -> Iterator[Workflow]:
         """Yield the workflows GitHub runs (not inert copies)."""
         return (w for w in self.workflows if not w.inert)
 
-    def real_deploys(self) -> Iterator[Deploy]:
-        """Yield the commands that deploy, from workflows and jobs GitHub runs."""
-        return (
+    @functools.cached_property
+    def _real_deploys(self) -> tuple[Deploy, ...]:
+        return tuple(
             d
             for d in self.deploys
             if d.is_deploy and not d.workflow.inert and not d.disabled
         )
+
+    def real_deploys(self) -> Iterator[Deploy]:
+        """Yield the commands that deploy, from workflows and jobs GitHub runs."""
+        return iter(self._real_deploys)
 
     def diagnostics(self) -> Iterator[tuple[str, Diagnostic]]:
         """Yield every loader diagnostic with its file."""

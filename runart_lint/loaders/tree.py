@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 ScalarValue = str | int | float | bool | None
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Span:
-    """A range in a file: 1-based lines and columns, end column exclusive."""
+class Span(NamedTuple):
+    """A range in a file: 1-based lines and columns, end column exclusive.
+
+    A named tuple rather than a dataclass: loaders create one per node, and
+    a tuple is built about three times faster than a frozen dataclass.
+    """
 
     line: int
     col: int
@@ -158,13 +162,12 @@ def as_text(node: Node | None) -> str | None:
 
 def walk_scalars(node: Node | None) -> Iterator[Scalar]:
     """Yield every scalar below `node`, keys excluded, in file order."""
-    if node is None:
-        return
-    if isinstance(node, Scalar):
-        yield node
-    elif isinstance(node, Sequence):
-        for item in node.items:
-            yield from walk_scalars(item)
-    else:
-        for _, value in node.items():
-            yield from walk_scalars(value)
+    stack: list[Node] = [node] if node is not None else []
+    while stack:
+        current = stack.pop()
+        if isinstance(current, Scalar):
+            yield current
+        elif isinstance(current, Sequence):
+            stack.extend(reversed(current.items))
+        else:
+            stack.extend(reversed([entry.value for entry in current.entries.values()]))

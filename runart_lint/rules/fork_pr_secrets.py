@@ -192,11 +192,7 @@ def _scalar_secrets(
 
 def job_deploys(audit: Audit, workflow: Workflow, job: Job) -> list[Deploy]:
     """Return the wrangler commands a job runs, composite actions included."""
-    return [
-        deploy
-        for deploy in audit.deploys
-        if deploy.workflow.path == workflow.path and deploy.job.id == job.id
-    ]
+    return audit.job_deploys(workflow, job)
 
 
 def is_deploy_job(

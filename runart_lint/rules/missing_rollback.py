@@ -176,9 +176,7 @@ def _rolls_back(audit: Audit, workflow: Workflow, production: list[Deploy]) -> b
         return True
 
     commands = [
-        d
-        for d in audit.deploys
-        if d.workflow.path == workflow.path and not d.disabled and not d.dry_run
+        d for d in audit.workflow_deploys(workflow) if not d.disabled and not d.dry_run
     ]
     verbs = {d.verb for d in commands}
     if "rollback" in verbs:
