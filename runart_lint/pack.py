@@ -7,7 +7,7 @@ import hashlib
 import logging
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -236,43 +236,140 @@ def _expectation(kind: str, message: str) -> str:
 
 
 def _check_references(path: str, root: Mapping, pack: Pack) -> None:
-    """Check what types cannot: names, patterns and references between keys."""
+    """Check what types cannot: names, paths, events and references between keys."""
+    problem = _first_problem(pack)
+    if problem is not None:
+        location, expected = problem
+        raise _error_at(path, root, location, expected)
+
+
+Problem = tuple[tuple[object, ...], str]
+
+
+def _first_problem(pack: Pack) -> Problem | None:
+    """Return the first cross-key problem of a pack, with its key path."""
+    checks = (
+        _name_problems,
+        _promotion_problems,
+        _stage_problems,
+        _credential_problems,
+        _rollback_problems,
+    )
+    for check in checks:
+        for problem in check(pack):
+            return problem
+    return None
+
+
+def _name_problems(pack: Pack) -> Iterator[Problem]:
+    """Yield bad or repeated names."""
     if not _NAME.match(pack.pack.name):
-        raise _error_at(path, root, ("pack", "name"), _NAME_RULE)
+        yield ("pack", "name"), _NAME_RULE
     names = [stage.name for stage in pack.stages]
     for index, name in enumerate(names):
         if not _NAME.match(name):
-            raise _error_at(path, root, ("stages", index, "name"), _NAME_RULE)
-        if name in names[:index]:
-            raise _error_at(
-                path,
-                root,
-                ("stages", index, "name"),
-                f"stage name `{name}` is already used",
-            )
+            yield ("stages", index, "name"), _NAME_RULE
+        elif name in names[:index]:
+            yield ("stages", index, "name"), f"stage name `{name}` is already used"
+
+
+def _promotion_problems(pack: Pack) -> Iterator[Problem]:
+    """Yield promotion entries that name no stage, or a stage twice."""
+    names = {stage.name for stage in pack.stages}
     for index, name in enumerate(pack.promotion):
         if name not in names:
-            raise _error_at(
-                path, root, ("promotion", index), f"`{name}` is not the name of a stage"
-            )
+            yield ("promotion", index), f"`{name}` is not the name of a stage"
+        elif name in pack.promotion[:index]:
+            yield ("promotion", index), f"stage `{name}` appears twice in the order"
+    if not pack.promotion and sum(stage.deployed for stage in pack.stages) > 1:
+        yield ("promotion",), "list the stages in the order they are promoted"
+
+
+def _stage_problems(pack: Pack) -> Iterator[Problem]:
+    """Yield paths that leave the repository and events GitHub does not have."""
+    for index, stage in enumerate(pack.stages):
+        for key in ("config", "workflow"):
+            value = getattr(stage, key)
+            if value is not None and not _inside_repository(value):
+                yield ("stages", index, key), _PATH_RULE
+        for number, trigger in enumerate(stage.triggers):
+            if trigger.event not in GITHUB_EVENTS:
+                location = ("stages", index, "triggers", number, "event")
+                yield location, f"`{trigger.event}` is not a GitHub Actions event"
+
+
+def _credential_problems(pack: Pack) -> Iterator[Problem]:
+    """Yield badly written credential names and aliases of themselves."""
     for index, credential in enumerate(pack.secrets.credentials):
+        location = ("secrets", "credentials", index)
         if not _SECRET_NAME.match(credential.name):
-            raise _error_at(
-                path,
-                root,
-                ("secrets", "credentials", index, "name"),
-                "use upper-case letters, digits and `_`",
+            yield (*location, "name"), "use upper-case letters, digits and `_`"
+        if credential.name in credential.aliases:
+            yield (
+                (*location, "aliases"),
+                (f"`{credential.name}` cannot be an alias of itself"),
             )
+
+
+def _rollback_problems(pack: Pack) -> Iterator[Problem]:
+    """Yield a rollback requirement on a stage that does not exist."""
+    names = {stage.name for stage in pack.stages}
     if pack.rollback.required and pack.rollback.stage not in names:
-        raise _error_at(
-            path,
-            root,
+        yield (
             ("rollback", "stage"),
-            f"`{pack.rollback.stage}` is not the name of a stage",
+            (f"`{pack.rollback.stage}` is not the name of a stage"),
         )
+    workflow = pack.rollback.workflow
+    if workflow is not None and not _inside_repository(workflow):
+        yield ("rollback", "workflow"), _PATH_RULE
+
+
+def _inside_repository(path: str) -> bool:
+    """Return whether a pack path is relative, POSIX and stays in the repository."""
+    parts = path.split("/")
+    return not path.startswith("/") and ".." not in parts and "\\" not in path
 
 
 _NAME_RULE = "use letters, digits, `.`, `_` and `-`, starting with a letter or digit"
+_PATH_RULE = "give a path relative to the repository root, inside it, with `/`"
+# The events that can start a workflow (GitHub docs, "Events that trigger
+# workflows").
+GITHUB_EVENTS = frozenset(
+    [
+        "branch_protection_rule",
+        "check_run",
+        "check_suite",
+        "create",
+        "delete",
+        "deployment",
+        "deployment_status",
+        "discussion",
+        "discussion_comment",
+        "fork",
+        "gollum",
+        "issue_comment",
+        "issues",
+        "label",
+        "merge_group",
+        "milestone",
+        "page_build",
+        "public",
+        "pull_request",
+        "pull_request_review",
+        "pull_request_review_comment",
+        "pull_request_target",
+        "push",
+        "registry_package",
+        "release",
+        "repository_dispatch",
+        "schedule",
+        "status",
+        "watch",
+        "workflow_call",
+        "workflow_dispatch",
+        "workflow_run",
+    ]
+)
 
 
 def _error_at(

@@ -122,3 +122,47 @@ def test_cache_never_accepts_a_changed_pack(
     error = _error(tmp_path, MINIMAL + 'kind = "lambda"\n\n[rollback]\nrequired = false\n')
 
     assert "`stages[0].kind`" in str(error)
+
+
+def test_promotion_repeats_a_stage(tmp_path: Path) -> None:
+    text = 'promotion = ["prod", "prod"]\n' + MINIMAL + '\n[rollback]\nrequired = false\n'
+    error = _error(tmp_path, text)
+
+    assert "`promotion[1]`: stage `prod` appears twice in the order" in str(error)
+    assert error.span is not None and error.span.line == 1
+
+
+def test_empty_promotion_with_several_stages(tmp_path: Path) -> None:
+    text = MINIMAL + '\n[[stages]]\nname = "qa"\n\n[rollback]\nrequired = false\n'
+    error = _error(tmp_path, "promotion = []\n" + text)
+
+    assert "`promotion`: list the stages in the order they are promoted" in str(error)
+
+
+def test_unknown_trigger_event(tmp_path: Path) -> None:
+    text = MINIMAL + 'triggers = [{ event = "pushh" }]\n\n[rollback]\nrequired = false\n'
+    error = _error(tmp_path, text)
+
+    assert "`stages[0].triggers[0].event`: `pushh` is not a GitHub Actions event" in (
+        str(error)
+    )
+
+
+def test_alias_of_itself(tmp_path: Path) -> None:
+    text = MINIMAL + (
+        '\n[rollback]\nrequired = false\n\n[[secrets.credentials]]\n'
+        'name = "CLOUDFLARE_API_TOKEN"\naliases = ["CLOUDFLARE_API_TOKEN"]\n'
+    )
+    error = _error(tmp_path, text)
+
+    assert "cannot be an alias of itself" in str(error)
+
+
+def test_paths_must_stay_in_the_repository(tmp_path: Path) -> None:
+    text = MINIMAL + 'workflow = "../../etc/passwd"\n\n[rollback]\nrequired = false\n'
+    error = _error(tmp_path, text)
+
+    assert "`stages[0].workflow`: give a path relative to the repository root" in (
+        str(error)
+    )
+    assert error.span is not None and error.span.line == 6
