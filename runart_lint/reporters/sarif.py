@@ -41,6 +41,8 @@ SECURITY_SEVERITIES = {
     Severity.WARNING: "5.0",
     Severity.NOTE: "2.0",
 }
+# Code scanning rejects a whole upload whose run has more results than this.
+MAX_RESULTS_PER_RUN = 25_000
 PRECISIONS = {
     Confidence.HIGH: "high",
     Confidence.MEDIUM: "medium",
@@ -58,11 +60,12 @@ def render_sarif(
     """Return the whole invocation as a SARIF log with a single run.
 
     Code scanning shows only the first 5,000 results and rejects runs past
-    25,000, so past `max_results` the most severe findings are kept and a
-    notification says how many were left out.
+    25,000, so past `max_results` (never more than 25,000) the most severe
+    findings are kept and a notification says how many were left out.
     """
     if max_results < 0:
         raise ValueError(f"max_results must be 0 or more, not {max_results}")
+    max_results = min(max_results, MAX_RESULTS_PER_RUN)
     descriptors = _descriptors(rules, result.findings)
     indexes = {str(descriptor["id"]): i for i, descriptor in enumerate(descriptors)}
     kept = _keep(result.findings, max_results)
@@ -116,7 +119,7 @@ def _rule_descriptor(rule: Rule) -> JsonObject:
     """Return a rule's SARIF reporting descriptor."""
     meta = rule.meta
     properties: JsonObject = {
-        "tags": _tags(meta.tags, security=meta.security),
+        "tags": _tags((*meta.tags, *meta.inputs), security=meta.security),
         "precision": PRECISIONS[meta.confidence],
         "problem.severity": PROBLEM_SEVERITIES[meta.severity],
     }
@@ -139,7 +142,11 @@ def _rule_descriptor(rule: Rule) -> JsonObject:
 
 
 def _tags(tags: Iterable[str], *, security: bool) -> list[str]:
-    """Return the rule's tags without repeats, with `security` for security rules."""
+    """Return the rule's tags and inputs without repeats, `security` if it is one.
+
+    Code scanning lists alerts by tag, and files a rule tagged `security` with
+    a `security-severity` under security alerts.
+    """
     wanted = [*tags, "security"] if security else list(tags)
     return list(dict.fromkeys(wanted))
 

@@ -8,6 +8,7 @@ import unicodedata
 
 from runart_lint.findings import AuditResult, Finding, Location, Severity
 from runart_lint.loaders.tree import Span
+from runart_lint.redact import SECRET_RULES, mask_spans, redact
 
 # One piece of a report line: its text and a rich style ("" for none).
 Segment = tuple[str, str]
@@ -16,6 +17,9 @@ Line = list[Segment]
 TAB_SIZE = 4
 MIN_SOURCE_WIDTH = 20
 ELLIPSIS = "…"
+# Longer than any credential format masked: a token cut this far from the
+# shown part of a line cannot reach the screen.
+TOKEN_MARGIN = 256
 SEVERITY_STYLES = {
     Severity.ERROR: "bold red",
     Severity.WARNING: "bold yellow",
@@ -66,7 +70,7 @@ def _report_lines(result: AuditResult, width: int) -> list[Line]:
 
     lines: list[Line] = []
     for path, group in itertools.groupby(shown, key=lambda f: f.location.path):
-        lines.extend(_file_lines(list(group), result.sources.get(path), width))
+        lines.extend(_file_lines(list(group), _masked_source(result, path), width))
 
     lines.append([(_summary(result), "")])
     lines.extend(
@@ -74,6 +78,25 @@ def _report_lines(result: AuditResult, width: int) -> list[Line]:
         for n in result.not_run
     )
     return lines
+
+
+def _masked_source(result: AuditResult, path: str) -> str | None:
+    """Return a file's text with the secret values findings point at masked.
+
+    Suppressed findings count too: another finding on the same line would
+    otherwise show the value in its excerpt.
+    """
+    source = result.sources.get(path)
+    spans = [
+        finding.location.span
+        for finding in result.findings
+        if finding.rule_id in SECRET_RULES
+        and finding.location.path == path
+        and finding.location.span is not None
+    ]
+    if source is None or not spans:
+        return source
+    return mask_spans(source, spans)
 
 
 def _file_lines(findings: list[Finding], source: str | None, width: int) -> list[Line]:
@@ -127,6 +150,7 @@ def _excerpt(
         return []
     raw = source[span.line - 1]
     start, end = _char_range(span, len(raw))
+    raw, start, end = _clip(raw, start, end, width)
 
     gutter = f" {span.line:>{gutter_width}} | "
     available = max(width - len(gutter), MIN_SOURCE_WIDTH)
@@ -137,6 +161,24 @@ def _excerpt(
         [(gutter if shown else gutter.rstrip(), "dim"), (shown, "")],
         [(blank_gutter, "dim"), (" " * pad, ""), ("^" + "~" * (marks - 1), style)],
     ]
+
+
+def _clip(raw: str, start: int, end: int, width: int) -> tuple[str, int, int]:
+    """Return the part of a line around the span, credentials masked.
+
+    Only about a screen's width around the span can be shown, so a long line
+    (minified JSON, a 2 MB value) is cut first. Masking runs on a wider cut
+    and loses its margins, so a token cut in two never shows its half.
+    """
+    low, high = max(0, start - 2 * width), min(len(raw), start + 2 * width)
+    outer_low = max(0, low - TOKEN_MARGIN)
+    outer_high = min(len(raw), high + TOKEN_MARGIN)
+    masked = redact(raw[outer_low:outer_high])[low - outer_low : high - outer_low]
+
+    lead = ELLIPSIS if low > 0 else ""
+    tail = ELLIPSIS if high < len(raw) else ""
+    shift = low - len(lead)
+    return lead + masked + tail, start - shift, min(end, high) - shift
 
 
 def _char_range(span: Span, length: int) -> tuple[int, int]:
@@ -205,6 +247,8 @@ def _summary(result: AuditResult) -> str:
     parts = [f"{', '.join(found)} in {files}" if found else f"no findings in {files}"]
     if result.suppressed_count:
         parts.append(f"{result.suppressed_count} suppressed")
+    if result.baselined:
+        parts.append(f"{result.baselined} in the baseline")
     if result.not_run:
         parts.append(f"{_plural(len(result.not_run), 'check')} not run")
     return "; ".join(parts)

@@ -1,0 +1,208 @@
+"""The command line's report options: SARIF limits, CI formats, the log entry.
+
+`runart_lint.cli` parses and runs the audit; this module adds the options of
+the reports that people and CI read (`--format github|markdown`, `--sarif`,
+`--summary`, `--bitacora`, `--lang`) and writes those files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+
+from runart_lint.cli import UsageError, write_atomic
+from runart_lint.findings import AuditResult
+from runart_lint.graph.model import Audit
+from runart_lint.redact import redact, redact_result
+from runart_lint.reporters.sarif import MAX_RESULTS_PER_RUN
+from runart_lint.reporters.words import LANGUAGES
+
+logger = logging.getLogger(__name__)
+
+EXTRA_FORMATS = ("github", "markdown")
+DEFAULT_SARIF_RESULTS = 5000
+
+
+def add_report_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options of the CI reports and the deployment log."""
+    parser.add_argument("--sarif", metavar="FILE",
+                        help="also write SARIF 2.1.0 to FILE")
+    parser.add_argument("--sarif-max-results", metavar="N", type=int,
+                        default=DEFAULT_SARIF_RESULTS,
+                        help="keep at most N SARIF results, the most severe "
+                        f"(default: {DEFAULT_SARIF_RESULTS}; at most "
+                        f"{MAX_RESULTS_PER_RUN})")
+    parser.add_argument("--summary", metavar="FILE",
+                        help="also append the Markdown summary to FILE "
+                        "(for example $GITHUB_STEP_SUMMARY)")
+    parser.add_argument("--bitacora", metavar="FILE", nargs="?", const="",
+                        help="append this audit's entry to the deployment log "
+                        "FILE (without FILE: the pack's `[pack] log`, relative "
+                        "to PATH; give it as --bitacora=FILE before PATH)")
+    parser.add_argument("--bitacora-diagram", action="store_true",
+                        help="put the promotion diagram in the log entry too")
+    parser.add_argument("--lang", choices=LANGUAGES, default="es",
+                        help="language of the log entry, the Markdown summary "
+                        "and the diagram (default: es)")
+
+
+def render_extra_format(
+    result: AuditResult, audit: Audit, args: argparse.Namespace, root: Path
+) -> str | None:
+    """Return the report for `--format github` or `markdown`, else None."""
+    result = redact_result(result)
+    if args.format == "github":
+        from runart_lint.reporters.github import render_github
+
+        return render_github(result, prefix=_workspace_prefix(root))
+    if args.format == "markdown":
+        return _markdown(result, audit, args)
+    return None
+
+
+def render_sarif_report(result: AuditResult, args: argparse.Namespace) -> str:
+    """Return the SARIF log, warning when results had to be left out."""
+    from runart_lint.reporters.sarif import render_sarif
+    from runart_lint.rules import RULES
+
+    cap = _sarif_cap(args.sarif_max_results)
+    if not args.sarif_category.strip("/ "):
+        raise UsageError("--sarif-category is empty",
+                         "name the analysis, for example `runart-lint`")
+    if len(result.findings) > cap:
+        logger.warning(
+            "SARIF keeps the %d most severe of %d results (--sarif-max-results)",
+            cap, len(result.findings),
+        )
+    return render_sarif(result, RULES, category=args.sarif_category, max_results=cap)
+
+
+def write_side_reports(
+    result: AuditResult, audit: Audit, args: argparse.Namespace, root: Path
+) -> None:
+    """Write `--sarif`, append `--summary` and the `--bitacora` entry."""
+    result = redact_result(result)
+    if args.sarif:
+        write_atomic(Path(args.sarif), render_sarif_report(result, args))
+    if args.summary:
+        _append(Path(args.summary), _markdown(result, audit, args), None)
+    if args.bitacora is not None:
+        _append_entry(result, audit, args, root)
+
+
+def _sarif_cap(requested: int) -> int:
+    """Return the SARIF result cap, refusing negatives and lowering it to 25,000."""
+    if requested < 0:
+        raise UsageError(f"--sarif-max-results must be 0 or more, not {requested}",
+                         f"pass a number from 0 to {MAX_RESULTS_PER_RUN}")
+    if requested > MAX_RESULTS_PER_RUN:
+        logger.warning(
+            "code scanning rejects runs of more than %d results; keeping %d",
+            MAX_RESULTS_PER_RUN, MAX_RESULTS_PER_RUN,
+        )
+        return MAX_RESULTS_PER_RUN
+    return requested
+
+
+def _markdown(result: AuditResult, audit: Audit, args: argparse.Namespace) -> str:
+    """Return the Markdown summary of the audit."""
+    from runart_lint.reporters.markdown import render_markdown
+    from runart_lint.reporters.promotion import build_promotion
+
+    promotion = build_promotion(result, audit)
+    return render_markdown(result, promotion, pack=audit.pack.pack.pack.name,
+                           lang=args.lang)
+
+
+def _workspace_prefix(root: Path) -> str:
+    """Return the audited folder relative to the workspace, as annotations need."""
+    base = Path(os.environ.get("GITHUB_WORKSPACE") or os.getcwd()).resolve()
+    try:
+        relative = root.resolve().relative_to(base).as_posix()
+    except ValueError:
+        return ""
+    return "" if relative == "." else f"{relative}/"
+
+
+def _append_entry(
+    result: AuditResult, audit: Audit, args: argparse.Namespace, root: Path
+) -> None:
+    """Append the audit's entry to the deployment log, once per audit and commit."""
+    from runart_lint.gitinfo import read_revision
+    from runart_lint.reporters.bitacora import (
+        EntryContext,
+        audit_id,
+        logged_ids,
+        render_entry,
+        render_title,
+    )
+    from runart_lint.reporters.promotion import build_promotion
+
+    revision = read_revision(root, os.environ)
+    top = revision.top if revision.top is not None else root
+    path = _log_path(args.bitacora, root, audit)
+    pack = audit.pack.pack.pack.name
+    context = EntryContext(
+        timestamp=datetime.now(UTC),
+        commit=revision.commit,
+        branch=revision.branch,
+        pack=pack,
+        sarif=_sarif_shown(args, top),
+        diagram=args.bitacora_diagram,
+    )
+    promotion = build_promotion(result, audit)
+    # The branch name comes from the checkout, not from the redacted findings.
+    entry = redact(render_entry(result, promotion, context, lang=args.lang))
+    identifier = audit_id(result, commit=revision.commit, pack=pack)
+
+    if _append(path, entry, top, render_title(args.lang),
+               lambda text: identifier in logged_ids(text)):
+        logger.info("appended audit %s to %s", identifier, path)
+
+
+def _log_path(flag: str, root: Path, audit: Audit) -> Path:
+    """Return the log named by `--bitacora FILE`, or by the pack's `[pack] log`."""
+    if flag:
+        return Path(flag)
+    info = audit.pack.pack.pack
+    if not info.log:
+        raise UsageError(f"rule pack `{info.name}` names no log for --bitacora",
+                         "pass --bitacora=FILE or set `log` under `[pack]` in the pack")
+    relative = PurePosixPath(info.log)
+    if relative.is_absolute() or ".." in relative.parts:
+        raise UsageError(f"`[pack] log` must stay inside the repository: {info.log}",
+                         "write the log's path relative to the repository root")
+    return root / relative
+
+
+def _sarif_shown(args: argparse.Namespace, top: Path) -> str | None:
+    """Return the SARIF file this run wrote, relative to the repository if inside."""
+    written = args.sarif or (args.output if args.format == "sarif" else None)
+    if not written:
+        return None
+    path = Path(written).resolve()
+    try:
+        return path.relative_to(top.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _append(
+    path: Path,
+    text: str,
+    boundary: Path | None,
+    title: str = "",
+    already_there: Callable[[str], bool] | None = None,
+) -> bool:
+    """Append through the locked log writer, turning its refusals into errors."""
+    from runart_lint.logbook import LogError, append_entry
+
+    try:
+        return append_entry(path, text, boundary=boundary, title=title,
+                            already_there=already_there)
+    except LogError as error:
+        raise UsageError(str(error), error.help_text) from None
