@@ -7,8 +7,9 @@ for a comment alone on its line, on the line below; when it names a rule that
 does not exist; and when it is not written as `runart-lint: ignore[rule-id]
 reason` at all.
 
-A comment for a rule that did not run (left out by `select` or `ignore`) is
-not reported, since nothing is known about it.
+A comment for a rule that did not run is not reported, since nothing is
+known about it: a rule left out by `select` or `ignore`, a rule that needs the
+live API in an offline run, or a check that could not run.
 
 ## Why is this bad?
 A suppression outlives the problem it hid: after the fix, or after the line
@@ -47,7 +48,9 @@ comment.
 
 ## Known problems
 A finding without a line (a whole-file finding) cannot be suppressed by a
-comment; use `ignore` in the configuration or a baseline.
+comment; use `ignore` in the configuration or a baseline. Inside a multi-line
+value, such as a `run: |` script, the text counts as a comment even inside a
+shell string.
 
 ## References
 - [Configuration and suppressions](../configuration.md)
@@ -59,6 +62,7 @@ from collections.abc import Iterable, Iterator
 
 from runart_lint.findings import Finding, Location, Severity
 from runart_lint.graph.model import Audit
+from runart_lint.loaders.tree import ParsedFile
 from runart_lint.rules.base import RuleMeta
 from runart_lint.suppressions import Directive, RuleRef, find_directives
 
@@ -76,13 +80,28 @@ def check(audit: Audit) -> Iterator[Finding]:
     from runart_lint.rules import RULES
 
     known = {rule.id for rule in RULES}
-    for directive in find_directives(audit.sources, audit.parsed):
+    for directive in directives(audit):
         if directive.malformed:
             yield _malformed(directive)
             continue
         for ref in directive.rules:
             if ref.rule_id not in known:
                 yield _unknown(directive, ref)
+
+
+def directives(audit: Audit) -> list[Directive]:
+    """Return the suppression comments of the audited files and of the rule pack.
+
+    The pack counts only when it is a file of the repository: findings never
+    point at a pack stored elsewhere.
+    """
+    sources = dict(audit.sources)
+    parsed = list(audit.parsed)
+    path = audit.pack_file()
+    if path is not None:
+        sources[path] = audit.pack.text
+        parsed.append(ParsedFile(path, audit.pack.tree))
+    return find_directives(sources, parsed)
 
 
 def unused(

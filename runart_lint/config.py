@@ -1,0 +1,539 @@
+"""The configuration file: `.runart-lint.toml` or `[tool.runart-lint]`."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from runart_lint import __version__
+from runart_lint.loaders.toml_doc import load_toml
+from runart_lint.loaders.tree import Mapping, Node, Sequence, Span, to_python
+
+logger = logging.getLogger(__name__)
+
+CONFIG_FILE = ".runart-lint.toml"
+PYPROJECT = "pyproject.toml"
+SECTION = ("tool", "runart-lint")
+SCHEMA_FILE = "config.schema.json"
+SCHEMA_ID = (
+    "https://raw.githubusercontent.com/runart-lint/runart-lint/main/runart_lint/"
+    "config.schema.json"
+)
+FAIL_ON = ("error", "warning", "note", "never")
+DEFAULT_FAIL_ON = "warning"
+_RULE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+_ACCOUNT_ID = re.compile(r"^[0-9a-f]{32}$")
+MAX_DEADLINE = 3600
+
+
+def _kebab(name: str) -> str:
+    """Return the key a field is written under in the file: `fail_on` as `fail-on`."""
+    return name.replace("_", "-")
+
+
+# The models are plain frozen dataclasses so that a run whose configuration
+# validated before never imports pydantic (about 0.1 s of a hook's run);
+# pydantic validates them on a cache miss and writes the JSON schema.
+_STRICT: dict[str, Any] = {
+    "extra": "forbid",
+    "alias_generator": _kebab,
+    "use_attribute_docstrings": True,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LiveConfig:
+    """Settings of live audits; tokens are read from the environment only."""
+
+    __pydantic_config__: ClassVar[dict[str, Any]] = _STRICT
+    repository: str | None = None
+    """The GitHub repository as `owner/name` (else `GITHUB_REPOSITORY`)."""
+    account_id: str | None = None
+    """The Cloudflare account id (else `CLOUDFLARE_ACCOUNT_ID`)."""
+    github_api_url: str | None = None
+    """The GitHub API base URL (else `GITHUB_API_URL`)."""
+    cloudflare_api_url: str | None = None
+    """The Cloudflare API base URL (else `CLOUDFLARE_API_BASE_URL`)."""
+    deadline: float | None = None
+    """The time the whole live audit may take, in seconds (default: 60)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """runart-lint's configuration, as written in the file."""
+
+    __pydantic_config__: ClassVar[dict[str, Any]] = _STRICT
+    pack: str | None = None
+    """A built-in pack name, or a pack file relative to this file's folder."""
+    include: tuple[str, ...] = ()
+    """Audit only files under these folders or matching these globs."""
+    exclude: tuple[str, ...] = ()
+    """Skip files under these folders or matching these globs."""
+    select: tuple[str, ...] = ()
+    """Run only these rules (default: every rule)."""
+    ignore: tuple[str, ...] = ()
+    """Skip these rules."""
+    severity: dict[str, Literal["error", "warning", "note"]] = field(
+        default_factory=dict
+    )
+    """Severity overrides: rule id to `error`, `warning` or `note`."""
+    fail_on: Literal["error", "warning", "note", "never"] | None = None
+    """Exit 1 when a finding is this severe or worse (default: `warning`)."""
+    baseline: str | None = None
+    """A baseline file, relative to this file's folder: its findings are not shown."""
+    log: str | None = None
+    """The deployment log, relative to the repository (overrides the pack's)."""
+    live: LiveConfig = field(default_factory=LiveConfig)
+    """Settings of live audits."""
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedConfig:
+    """A validated configuration and the file it came from."""
+
+    config: Config
+    path: Path
+    shown: str
+
+    @property
+    def folder(self) -> Path:
+        """Return the folder relative paths in the file are resolved from."""
+        return self.path.parent
+
+    def resolve(self, value: str) -> str:
+        """Return a path written in the file as a path usable from here."""
+        path = Path(value)
+        return str(path if path.is_absolute() else self.folder / path)
+
+
+class ConfigError(Exception):
+    """A configuration that cannot be used: the file, the key, what is allowed."""
+
+    def __init__(
+        self, path: str, message: str, span: Span | None = None, help_text: str = ""
+    ) -> None:
+        where = f"{path}:{span.line}:{span.col}" if span else path
+        super().__init__(f"{message} ({where})")
+        self.path = path
+        self.span = span
+        self.help_text = help_text or f"fix the configuration in {path}"
+
+
+def find_config(root: Path) -> Path | None:
+    """Return the configuration file of the repository at `root`, if any.
+
+    `.runart-lint.toml` comes first; `pyproject.toml` counts only when it has a
+    `[tool.runart-lint]` table.
+    """
+    dedicated = root / CONFIG_FILE
+    pyproject = root / PYPROJECT
+    has_section = pyproject.is_file() and _mentions_section(pyproject)
+    if dedicated.is_file():
+        if has_section:
+            logger.warning(
+                "%s takes precedence over [tool.runart-lint] in %s",
+                CONFIG_FILE,
+                PYPROJECT,
+            )
+        return dedicated
+    return pyproject if has_section else None
+
+
+def load_config(path: Path, known_rules: frozenset[str]) -> LoadedConfig:
+    """Read, parse and validate a configuration file."""
+    shown = _shown(path)
+    text = _read(path, shown)
+    section = _section(path, shown, text)
+    data = to_python(section)
+
+    config = _from_cache(text, data, known_rules)
+    if config is None:
+        config = _validate(shown, section, data)
+        _check_values(shown, section, config, known_rules)
+        _remember(text, known_rules)
+    return LoadedConfig(config, path, shown)
+
+
+def config_schema() -> dict[str, Any]:
+    """Return the JSON schema of the configuration (of the `.runart-lint.toml` file)."""
+    from pydantic import TypeAdapter
+
+    schema = TypeAdapter(Config).json_schema(by_alias=True)
+    _add_patterns(schema)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        **schema,
+        "title": "runart-lint configuration",
+    }
+
+
+def render_schema() -> str:
+    """Return the JSON schema as the text shipped in the package."""
+    import json
+
+    return json.dumps(config_schema(), indent=2, sort_keys=True) + "\n"
+
+
+def _add_patterns(schema: dict[str, Any]) -> None:
+    """Add to the schema the checks `_check_values` makes beyond types."""
+    rule_id = {"pattern": _RULE_ID.pattern}
+    properties = schema["properties"]
+    for key in ("select", "ignore"):
+        properties[key]["items"].update(rule_id)
+    properties["severity"]["propertyNames"] = rule_id
+
+    live = schema["$defs"]["LiveConfig"]["properties"]
+    live["repository"]["anyOf"][0]["pattern"] = _REPOSITORY.pattern
+    live["account-id"]["anyOf"][0]["pattern"] = _ACCOUNT_ID.pattern
+    live["deadline"]["anyOf"][0].update(exclusiveMinimum=0, maximum=MAX_DEADLINE)
+
+
+def _shown(path: Path) -> str:
+    """Return the path as messages show it: relative to here when below it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _read(path: Path, shown: str) -> str:
+    """Return the file's text, or raise a ConfigError saying why it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(
+            shown,
+            f"cannot read configuration: {error.strerror}",
+            help_text="make the file readable",
+        ) from None
+    except UnicodeDecodeError:
+        raise ConfigError(
+            shown,
+            "configuration is not valid UTF-8",
+            help_text="save the file as UTF-8",
+        ) from None
+
+
+def _mentions_section(pyproject: Path) -> bool:
+    """Return whether `pyproject.toml` has a `[tool.runart-lint]` table."""
+    try:
+        text = pyproject.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    if "runart-lint" not in text:
+        return False
+    parsed = load_toml(PYPROJECT, text)
+    if parsed.diagnostics or not isinstance(parsed.root, Mapping):
+        return True  # load_config reports the syntax error
+    tool = parsed.root.mapping("tool")
+    return tool is not None and "runart-lint" in tool
+
+
+def _section(path: Path, shown: str, text: str) -> Mapping:
+    """Return the table holding the configuration, refusing syntax errors."""
+    parsed = load_toml(shown, text)
+    if parsed.diagnostics:
+        first = parsed.diagnostics[0]
+        raise ConfigError(
+            shown, f"invalid configuration: {first.message}", first.span, first.help
+        )
+    root = parsed.root
+    assert isinstance(root, Mapping)  # a TOML document is always a table
+    if path.name != PYPROJECT:
+        return root
+
+    tool = root.mapping("tool")
+    section = tool.get("runart-lint") if tool is not None else None
+    if not isinstance(section, Mapping):
+        span = tool.key_span("runart-lint") if tool is not None else root.span
+        raise ConfigError(
+            shown,
+            "invalid configuration: `tool.runart-lint` must be a table",
+            span,
+            "write the settings under [tool.runart-lint]",
+        )
+    return section
+
+
+def _validate(shown: str, section: Mapping, data: object) -> Config:
+    """Validate the data with pydantic, raising the first problem as a ConfigError."""
+    from pydantic import TypeAdapter, ValidationError
+
+    try:
+        config: Config = TypeAdapter(Config).validate_python(data)
+    except ValidationError as error:
+        raise _error_from(shown, section, error.errors()[0]) from None
+    return config
+
+
+def _error_from(shown: str, section: Mapping, error: Any) -> ConfigError:
+    """Return a pydantic error as a ConfigError naming the key and what is allowed."""
+    location = tuple(error["loc"])
+    key = _key_path(location)
+    span = _span_at(section, location)
+    if error["type"] in ("unexpected_keyword_argument", "extra_forbidden"):
+        return _unknown_key(shown, location, span)
+
+    allowed = _allowed(error)
+    got = _shown_value(error.get("input"))
+    return ConfigError(
+        shown,
+        f"invalid configuration: `{key}` must be {allowed}, not {got}",
+        span,
+        f"set `{key}` to {allowed}",
+    )
+
+
+def _unknown_key(shown: str, location: tuple[object, ...], span: Span) -> ConfigError:
+    """Return the error for a key the configuration does not have."""
+    model: type = LiveConfig if location[:1] == ("live",) else Config
+    names = sorted(_kebab(f.name) for f in fields(model))
+    table = ".".join(SECTION) if shown.endswith(PYPROJECT) else ""
+    if model is LiveConfig:
+        table = f"{table}.live" if table else "live"
+    where = f"[{table}]" if table else "the configuration"
+    name = str(location[-1])
+    hint = _close_match(name, names)
+    help_text = f"did you mean `{hint[0]}`? " if hint else ""
+    if model is LiveConfig and "token" in name.lower():
+        help_text = "tokens are read from the environment only; "
+    return ConfigError(
+        shown,
+        f"invalid configuration: unknown key `{name}` in {where}",
+        span,
+        f"{help_text}allowed keys: {', '.join(names)}",
+    )
+
+
+def _allowed(error: Any) -> str:
+    """Return what the value should have been, in the words of the file."""
+    context = error.get("ctx") or {}
+    kind = error["type"]
+    if kind == "literal_error":
+        return f"one of {context.get('expected', '')}".replace(" or ", ", ")
+    words = {
+        "tuple_type": "a list of strings",
+        "list_type": "a list of strings",
+        "string_type": "a string",
+        "float_type": "a number",
+        "float_parsing": "a number",
+        "dict_type": "a table",
+        "dataclass_type": "a table",
+    }
+    return words.get(kind, re.sub(r"^Input should be ", "", error["msg"]))
+
+
+def _shown_value(value: object) -> str:
+    """Return a value for a message: TOML-like and short."""
+    import json
+
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return f"`{text}`" if len(text) <= 40 else f"`{text[:37]}...`"
+
+
+def _check_values(
+    shown: str, section: Mapping, config: Config, known_rules: frozenset[str]
+) -> None:
+    """Check what types cannot: rule ids, names and numbers."""
+    for key in ("select", "ignore"):
+        for index, rule_id in enumerate(getattr(config, key)):
+            _check_rule(shown, section, (key, index), rule_id, known_rules)
+    for rule_id in config.severity:
+        _check_rule(shown, section, ("severity", rule_id), rule_id, known_rules)
+
+    live = config.live
+    checks = (
+        ("repository", live.repository, _REPOSITORY, "`owner/name`"),
+        ("account-id", live.account_id, _ACCOUNT_ID, "32 lowercase hex digits"),
+    )
+    for key, value, pattern, expected in checks:
+        if value is not None and not pattern.match(value):
+            _raise_value(shown, section, ("live", key), expected, value)
+    if live.deadline is not None and not 0 < live.deadline <= MAX_DEADLINE:
+        _raise_value(
+            shown,
+            section,
+            ("live", "deadline"),
+            f"a number of seconds above 0 and at most {MAX_DEADLINE}",
+            live.deadline,
+        )
+
+
+def _check_rule(
+    shown: str,
+    section: Mapping,
+    location: tuple[object, ...],
+    rule_id: str,
+    known_rules: frozenset[str],
+) -> None:
+    """Refuse a rule id that no rule has."""
+    if rule_id in known_rules:
+        return
+    key = _key_path(location)
+    hint = _close_match(rule_id, sorted(known_rules))
+    help_text = f"did you mean `{hint[0]}`? " if hint else ""
+    raise ConfigError(
+        shown,
+        f"invalid configuration: `{key}`: unknown rule id `{rule_id}`",
+        _span_at(section, location),
+        f"{help_text}run `runart-lint rules` to list the rule ids",
+    )
+
+
+def _raise_value(
+    shown: str,
+    section: Mapping,
+    location: tuple[object, ...],
+    expected: str,
+    value: object,
+) -> None:
+    """Raise the error for a value of the right type but the wrong shape."""
+    key = _key_path(location)
+    raise ConfigError(
+        shown,
+        f"invalid configuration: `{key}` must be {expected}, not {_shown_value(value)}",
+        _span_at(section, location),
+        f"set `{key}` to {expected}",
+    )
+
+
+def _close_match(name: str, names: list[str]) -> list[str]:
+    """Return the allowed name `name` is most likely a typo of, if any."""
+    import difflib
+
+    return difflib.get_close_matches(name, names, n=1)
+
+
+def _key_path(location: tuple[object, ...]) -> str:
+    """Return an error location as `select[2]` or `live.timeout`."""
+    text = ""
+    for part in location:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def _span_at(section: Mapping, location: tuple[object, ...]) -> Span:
+    """Return where the deepest existing key or item of `location` is written."""
+    node: Node = section
+    span = section.span
+    for part in location:
+        if isinstance(node, Mapping) and isinstance(part, str) and part in node:
+            entry = node.entry(part)
+            assert entry is not None
+            span, node = entry.key_span, entry.value
+        elif isinstance(node, Sequence) and isinstance(part, int) and part < len(node):
+            node = node.items[part]
+            span = node.span
+        else:
+            break
+    return span
+
+
+def _cache_marker(text: str, known_rules: frozenset[str]) -> Path:
+    """Return the marker file that says this configuration text validated."""
+    base = os.environ.get("RUNART_LINT_CACHE_DIR")
+    if base:
+        folder = Path(base)
+    else:
+        xdg = os.environ.get("XDG_CACHE_HOME")
+        folder = (Path(xdg) if xdg else Path.home() / ".cache") / "runart-lint"
+    key = "\0".join((__version__, *sorted(known_rules), text))
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
+    return folder / "configs" / f"{digest}.ok"
+
+
+def _from_cache(text: str, data: object, known_rules: frozenset[str]) -> Config | None:
+    """Return the configuration without pydantic when this text validated before."""
+    if not _cache_marker(text, known_rules).is_file():
+        return None
+    try:
+        return _build(data)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        logger.debug("ignoring a configuration cache entry that does not fit")
+        return None
+
+
+def _remember(text: str, known_rules: frozenset[str]) -> None:
+    """Record that this configuration text validated, so later runs skip pydantic."""
+    marker = _cache_marker(text, known_rules)
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    except OSError as error:
+        logger.debug("cannot write the configuration cache: %s", error.strerror)
+
+
+def _build(data: Any) -> Config:
+    """Build the dataclasses from data that validated before."""
+    values = {key.replace("-", "_"): value for key, value in data.items()}
+    live = values.pop("live", {})
+    for key in ("include", "exclude", "select", "ignore"):
+        if key in values:
+            values[key] = tuple(values[key])
+    live_values = {key.replace("-", "_"): value for key, value in live.items()}
+    return Config(**values, live=LiveConfig(**live_values))
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What one run uses: the configuration with the command line's flags applied."""
+
+    pack: str | None = None
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    select: frozenset[str] = frozenset()
+    ignore: frozenset[str] = frozenset()
+    severity: dict[str, str] = field(default_factory=dict)
+    fail_on: str = DEFAULT_FAIL_ON
+    baseline: str | None = None
+    log: str | None = None
+    live: LiveConfig = field(default_factory=LiveConfig)
+    source: str | None = None
+
+
+def settings_for(loaded: LoadedConfig | None, flags: dict[str, Any]) -> Settings:
+    """Return the settings of a run: a flag given on the command line wins.
+
+    `flags` maps setting names to the command line's values, None when the
+    flag was not given. Paths from the file are made relative to here.
+    """
+    base = _file_settings(loaded) if loaded is not None else Settings()
+    given = {key: value for key, value in flags.items() if value is not None}
+    for key in ("select", "ignore"):
+        if key in given:
+            given[key] = frozenset(given[key])
+    for key in ("include", "exclude"):
+        if key in given:
+            given[key] = tuple(given[key])
+    return replace(base, **given)
+
+
+def _file_settings(loaded: LoadedConfig) -> Settings:
+    """Return the settings the configuration file alone asks for."""
+    config = loaded.config
+    pack = config.pack
+    if pack is not None and ("/" in pack or pack.endswith(".toml")):
+        pack = loaded.resolve(pack)
+    return Settings(
+        pack=pack,
+        include=config.include,
+        exclude=config.exclude,
+        select=frozenset(config.select),
+        ignore=frozenset(config.ignore),
+        severity=dict(config.severity),
+        fail_on=config.fail_on or DEFAULT_FAIL_ON,
+        baseline=loaded.resolve(config.baseline) if config.baseline else None,
+        log=config.log,
+        live=config.live,
+        source=loaded.shown,
+    )
