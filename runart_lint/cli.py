@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from runart_lint import __version__
+from runart_lint.redact import RedactingFormatter, redact, redact_result
 
 if TYPE_CHECKING:
+    from runart_lint.config import Settings
+    from runart_lint.engine import LiveSource, Options
     from runart_lint.findings import AuditResult
+    from runart_lint.pack import LoadedPack
 
 logger = logging.getLogger("runart_lint")
 
@@ -21,9 +26,9 @@ EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_FAILURE = 3
-FORMATS = ("text", "json", "sarif")
+FORMATS = ("text", "json", "sarif", "github", "markdown")
 FAIL_ON = ("error", "warning", "note", "never")
-SUBCOMMANDS = ("rules", "explain")
+SUBCOMMANDS = ("rules", "explain", "init")
 
 
 class UsageError(Exception):
@@ -32,6 +37,13 @@ class UsageError(Exception):
     def __init__(self, message: str, help_text: str = "") -> None:
         super().__init__(message)
         self.help_text = help_text
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose messages, errors included, have credentials masked."""
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        super()._print_message(redact(message), file)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -48,9 +60,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _error("interrupted", "")
         return EXIT_FAILURE
+    except BrokenPipeError:
+        # The reader (`| head`) has gone; say nothing more and stop quietly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_CLEAN
     except Exception as error:  # the last line of defence: no tracebacks
         if debug:
-            raise
+            import traceback
+
+            sys.stderr.write(redact(traceback.format_exc()))
         _error(f"internal error: {type(error).__name__}: {error}",
                "run again with --debug and report the traceback")
         return EXIT_FAILURE
@@ -58,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _audit_parser() -> argparse.ArgumentParser:
     """Return the parser of the audit command."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="runart-lint",
         description="Audit a repository's wrangler configs and GitHub workflows "
         "against its deployment plan.",
@@ -71,20 +89,39 @@ def _audit_parser() -> argparse.ArgumentParser:
                         help="report format (default: text)")
     parser.add_argument("-o", "--output", metavar="FILE",
                         help="write the report to FILE instead of standard output")
-    parser.add_argument("--fail-on", choices=FAIL_ON, default="warning",
+    parser.add_argument("--fail-on", choices=FAIL_ON,
                         help="exit 1 when a finding is this severe or worse "
                         "(default: warning)")
     parser.add_argument("--pack", metavar="NAME|FILE",
                         help="rule pack to check against (default: runart-foundry)")
-    parser.add_argument("--select", metavar="IDS", default="",
+    parser.add_argument("--select", metavar="IDS",
                         help="run only these rules (comma-separated ids)")
-    parser.add_argument("--ignore", metavar="IDS", default="",
+    parser.add_argument("--ignore", metavar="IDS",
                         help="skip these rules (comma-separated ids)")
-    parser.add_argument("--exclude", metavar="PATH", action="append", default=[],
+    parser.add_argument("--exclude", metavar="PATH", action="append",
                         help="skip files under PATH or matching a glob (repeatable)")
+    parser.add_argument("--config", metavar="FILE",
+                        help="configuration file (default: .runart-lint.toml or "
+                        "[tool.runart-lint] in pyproject.toml, in PATH)")
+    parser.add_argument("--no-config", action="store_true",
+                        help="ignore any configuration file")
+    parser.add_argument("--baseline", metavar="FILE",
+                        help="do not report the findings recorded in FILE")
+    parser.add_argument("--write-baseline", metavar="FILE",
+                        help="record the current findings in FILE")
     parser.add_argument("--sarif-category", default="runart-lint", metavar="NAME",
                         help="code scanning category for SARIF output")
+    parser.add_argument("--live", action="store_true",
+                        help="also read the GitHub repository and the Cloudflare "
+                        "account (read-only; tokens from the environment)")
+    parser.add_argument("--live-timeout", type=_seconds, metavar="SECONDS",
+                        help="deadline of the live reads (default: 60)")
+    from runart_lint.cli_reports import add_report_arguments
+
+    add_report_arguments(parser)
     parser.add_argument("--no-color", action="store_true", help="never use colour")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="parse every file again instead of reusing the cache")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="log progress to standard error")
     parser.add_argument("--debug", action="store_true",
@@ -96,53 +133,200 @@ def _audit_parser() -> argparse.ArgumentParser:
 
 def _audit(args: argparse.Namespace) -> int:
     """Run an offline audit and write the report."""
+    # A run is short and its trees are acyclic and freed at exit: the cyclic
+    # collector would only rescan them, more often the larger the repository.
+    gc.disable()
     _configure_logging(args.verbose, args.debug)
-    root = Path(args.path)
+    root = Path(args.path or ".")
+    if root.is_file():
+        raise UsageError(f"not a folder: {args.path}",
+                         "pass the folder of the repository that holds the file")
     if not root.is_dir():
         raise UsageError(f"no such folder: {args.path}",
                          "pass the path of a repository checkout")
 
     from runart_lint.engine import Options, audit_repository
-    from runart_lint.pack import PackError, load_pack
+    from runart_lint.findings import Severity
     from runart_lint.rules import RULES
 
-    try:
-        pack = load_pack(args.pack)
-    except PackError as error:
-        raise UsageError(str(error), "fix the rule pack or choose another with --pack")
+    settings = _settings(args, root)
+    pack = _load_pack(settings)
     options = Options(
-        select=_ids(args.select, "--select"),
-        ignore=_ids(args.ignore, "--ignore"),
-        exclude=tuple(args.exclude),
+        select=settings.select,
+        ignore=settings.ignore,
+        exclude=settings.exclude,
+        include=settings.include,
+        severity={k: Severity.parse(v) for k, v in settings.severity.items()},
+        cache_dir=None if args.no_cache else _cache_dir(),
     )
     logger.info("auditing %s with pack %s", root, pack.pack.pack.name)
-    result, _ = audit_repository(root, pack, RULES, options)
+    live = _live_source(args, settings, root, options) if args.live else None
+    result, audit = audit_repository(root, pack, RULES, options, live)
+    result = _with_baseline(result, args, settings)
 
-    report = _render(result, args)
+    from runart_lint.cli_reports import render_extra_format, write_side_reports
+
+    report = render_extra_format(result, audit, args, root)
+    report = _render(result, args) if report is None else report
     if args.output:
         write_atomic(Path(args.output), report)
     else:
         sys.stdout.write(report)
-    return exit_code(result, args.fail_on)
+    write_side_reports(result, audit, args, root)
+    return exit_code(result, settings.fail_on)
+
+
+def _settings(args: argparse.Namespace, root: Path) -> Settings:
+    """Return the configuration file's settings with the flags given applied."""
+    from runart_lint.config import ConfigError, find_config, load_config, settings_for
+    from runart_lint.rules import RULES
+
+    flags = {
+        "pack": args.pack,
+        "select": _ids(args.select, "--select") if args.select is not None else None,
+        "ignore": _ids(args.ignore, "--ignore") if args.ignore is not None else None,
+        "exclude": args.exclude,
+        "fail_on": args.fail_on,
+        "baseline": args.baseline,
+    }
+    path = Path(args.config) if args.config else None
+    if path is None and not args.no_config:
+        path = find_config(root)
+    try:
+        loaded = load_config(path, frozenset(r.id for r in RULES)) if path else None
+    except ConfigError as error:
+        raise UsageError(str(error), error.help_text) from None
+    if loaded is not None:
+        logger.info("using configuration %s", loaded.shown)
+    return settings_for(loaded, flags)
+
+
+def _live_source(
+    args: argparse.Namespace, settings: Settings, root: Path, options: Options
+) -> LiveSource:
+    """Return the reader of GitHub and Cloudflare for `--live`, settings checked."""
+    from runart_lint.engine import selected_rules
+    from runart_lint.live.fetch import live_source
+    from runart_lint.live.settings import DEFAULT_DEADLINE, SettingsError, load_settings
+    from runart_lint.rules import RULES
+
+    deadline = args.live_timeout or settings.live.deadline or DEFAULT_DEADLINE
+    try:
+        live = load_settings(root, os.environ, deadline, settings.live)
+    except SettingsError as error:
+        raise UsageError(str(error), error.help_text) from None
+    sides = {
+        name
+        for rule in selected_rules(RULES, options) if rule.meta.needs_live
+        for name in rule.meta.inputs
+    }
+    return live_source(live, sides)
+
+
+def _seconds(text: str) -> float:
+    """Return a positive number of seconds, for `--live-timeout`."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError("expected seconds above 0 and at most 3600")
+    return value
+
+
+def _load_pack(settings: Settings) -> LoadedPack:
+    """Load the rule pack, with the deployment log the configuration names."""
+    from dataclasses import replace
+
+    from runart_lint.pack import PackError, load_pack
+
+    try:
+        pack = load_pack(settings.pack)
+    except PackError as error:
+        where = f"`pack` in {settings.source}" if settings.source else "--pack"
+        raise UsageError(str(error), f"fix the rule pack or choose another with {where}"
+                         ) from None
+    if settings.log is None:
+        return pack
+    info = replace(pack.pack.pack, log=settings.log)
+    return replace(pack, pack=replace(pack.pack, pack=info))
+
+
+def _with_baseline(
+    result: AuditResult, args: argparse.Namespace, settings: Settings
+) -> AuditResult:
+    """Write the baseline when asked, and hide the findings the baseline records."""
+    path: str | None = args.write_baseline or settings.baseline
+    if path is None:
+        return result
+
+    from runart_lint.baseline import (
+        BaselineError,
+        apply_baseline,
+        load_baseline,
+        render_baseline,
+        stale_entries,
+    )
+    if args.write_baseline:
+        text = render_baseline(result.findings)
+        _write_baseline(Path(path), text)
+    else:
+        text = _read_baseline(Path(path))
+
+    try:
+        baseline = load_baseline(path, text)
+    except BaselineError as error:
+        raise UsageError(str(error), "write it again with --write-baseline") from None
+    if args.write_baseline:
+        count = sum(baseline.counts.values())
+        sys.stderr.write(f"wrote {count} findings to {args.write_baseline}\n")
+    stale = stale_entries(result, baseline)
+    if stale:
+        logger.info("%d findings of the baseline are fixed; write it again with "
+                    "--write-baseline to drop them", stale)
+    return apply_baseline(result, baseline)
+
+
+def _write_baseline(path: Path, text: str) -> None:
+    """Write the baseline file atomically."""
+    try:
+        write_atomic(path, text)
+    except UsageError as error:
+        raise UsageError(str(error), "choose a writable --write-baseline path"
+                         ) from None
+
+
+def _read_baseline(path: Path) -> str:
+    """Return the text of the baseline file, or fail with a usage error."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"no baseline at {path}",
+                         f"record one with `runart-lint --write-baseline {path}`"
+                         ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"cannot read baseline {path}: {error}",
+                         "make the file readable") from None
 
 
 def _render(result: AuditResult, args: argparse.Namespace) -> str:
-    """Return the report in the chosen format."""
+    """Return the report in the chosen format, credentials masked."""
+    result = redact_result(result)
     if args.format == "json":
         from runart_lint.reporters.json_report import render_json
 
         return render_json(result)
     if args.format == "sarif":
-        from runart_lint.reporters.sarif import render_sarif
-        from runart_lint.rules import RULES
+        from runart_lint.cli_reports import render_sarif_report
 
-        return render_sarif(result, RULES, category=args.sarif_category)
+        return render_sarif_report(result, args)
     from runart_lint.reporters.text import render_text
 
     color = (
         not args.no_color
         and not args.output
-        and "NO_COLOR" not in os.environ
+        and not os.environ.get("NO_COLOR")
+        and os.environ.get("TERM") != "dumb"
         and sys.stdout.isatty()
     )
     return render_text(result, color=color)
@@ -162,36 +346,79 @@ def exit_code(result: AuditResult, fail_on: str) -> int:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` so readers see the old file or the whole new one."""
-    import tempfile
+    """Write `text` to `path` so readers see the old file or the whole new one.
 
-    folder = path.parent if str(path.parent) else Path(".")
+    The text goes to a temporary file in the same folder, reaches the disk, and
+    is renamed over `path`; a write that fails or is interrupted removes it. A
+    process killed outright leaves the temporary file behind. A link is
+    written through to the file it names; `-`, a terminal, a pipe or a device
+    is written to directly, since it cannot be replaced.
+    """
+    if str(path) == "-":
+        sys.stdout.write(text)
+        return
+    target = Path(os.path.realpath(path))
     try:
-        handle = tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", dir=folder, prefix=f".{path.name}.", suffix=".tmp",
-            delete=False,
-        )
-        with handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(handle.name, path)
+        if target.exists() and not target.is_file():
+            with open(target, "w", encoding="utf-8") as stream:
+                stream.write(text)
+            return
+        _write_by_rename(target, text)
     except OSError as error:
         raise UsageError(f"cannot write {path}: {error.strerror}",
                          "choose a writable --output path") from None
 
 
-def _subcommand(args: list[str]) -> int:
-    """Run `rules` or `explain`."""
-    from runart_lint.rules import RULES, rule_by_id
+def _write_by_rename(path: Path, text: str) -> None:
+    """Write through a temporary file that takes the target's permissions."""
+    import tempfile
 
+    folder = path.parent if str(path.parent) else Path(".")
+    descriptor, temporary = tempfile.mkstemp(
+        dir=folder, prefix=f".{path.name}.", suffix=".tmp"
+    )
+    os.fchmod(descriptor, _mode_for(path))
+    _replace_with(descriptor, Path(temporary), path, text)
+
+
+def _mode_for(path: Path) -> int:
+    """Return the mode a new report gets: the old file's, or the umask's."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _replace_with(descriptor: int, temporary: Path, path: Path, text: str) -> None:
+    """Write `text` through `descriptor`, then rename `temporary` over `path`."""
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _cache_dir() -> Path:
+    """Return the parse cache folder (`RUNART_LINT_CACHE_DIR` or the user's)."""
+    from runart_lint.loaders.cache import cache_root
+
+    return cache_root()
+
+
+def _subcommand(args: list[str]) -> int:
+    """Run `rules`, `explain` or `init`."""
+    from runart_lint.rules import rule_by_id
+
+    if args[0] == "init":
+        return _init(args[1:])
     if args[0] == "rules":
-        width = max(len(rule.id) for rule in RULES)
-        for rule in RULES:
-            live = "live" if rule.meta.needs_live else "offline"
-            inputs = ",".join(rule.meta.inputs)
-            line = f"{rule.id:<{width}}  {rule.meta.severity.label:<7}  {live:<7}  "
-            sys.stdout.write(f"{line}{inputs:<20}  {rule.meta.summary}\n")
+        sys.stdout.write(_rules_table())
         return EXIT_CLEAN
 
     if len(args) != 2:
@@ -201,6 +428,75 @@ def _subcommand(args: list[str]) -> int:
         raise UsageError(f"no rule `{args[1]}`", "run `runart-lint rules` for ids")
     sys.stdout.write(f"# {found.id}\n\n{found.meta.summary}\n\n{found.doc}\n")
     return EXIT_CLEAN
+
+
+def _rules_table() -> str:
+    """Return every rule's id, severity, inputs, live need and summary as a table."""
+    from runart_lint.rules import RULES
+
+    rows = [("RULE", "SEVERITY", "INPUTS", "LIVE API", "SUMMARY")]
+    rows += [
+        (
+            rule.id,
+            rule.meta.severity.label,
+            ",".join(rule.meta.inputs),
+            "needed" if rule.meta.needs_live else "no",
+            rule.meta.summary,
+        )
+        for rule in RULES
+    ]
+    widths = [max(len(row[column]) for row in rows) for column in range(4)]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
+        + f"  {row[4]}"
+        for row in rows
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _init(argv: list[str]) -> int:
+    """Write a starting rule pack for the repository, never over a file unasked."""
+    from runart_lint.starter import DEFAULT_OUTPUT, infer
+
+    args = _init_parser(DEFAULT_OUTPUT).parse_args(argv)
+    _configure_logging(args.verbose, debug=False)
+    root = Path(args.path)
+    if not root.is_dir():
+        raise UsageError(f"no such folder: {args.path}",
+                         "pass the path of a repository checkout")
+    output = args.output or str(root / DEFAULT_OUTPUT)
+    if output != "-" and Path(output).exists() and not args.force:
+        raise UsageError(f"{output} already exists",
+                         "pass --force to replace it, or choose another file with -o")
+
+    starter = infer(root)
+    if output == "-":
+        sys.stdout.write(starter.text)
+        return EXIT_CLEAN
+    write_atomic(Path(output), starter.text)
+    stages = ", ".join(starter.stages) or "none"
+    sys.stderr.write(f"wrote {output} with stages: {stages}\n"
+                     f"help: review it, then run `runart-lint --pack {output}`\n")
+    return EXIT_CLEAN
+
+
+def _init_parser(default_output: str) -> argparse.ArgumentParser:
+    """Return the parser of `runart-lint init`."""
+    parser = _Parser(
+        prog="runart-lint init",
+        description="Write a starting rule pack from the stages, projects, secrets "
+        "and bindings the repository's workflows and wrangler configs use today.",
+    )
+    parser.add_argument("path", nargs="?", default=".",
+                        help="repository to read (default: the current folder)")
+    parser.add_argument("-o", "--output", metavar="FILE",
+                        help="where to write the pack (default: "
+                        f"PATH/{default_output}; `-` for standard output)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace the output file if it exists")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="log progress to standard error")
+    return parser
 
 
 def _ids(text: str, flag: str) -> frozenset[str]:
@@ -219,7 +515,7 @@ def _configure_logging(verbose: bool, debug: bool) -> None:
     """Send log records to standard error at the level the flags ask for."""
     level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s: %(name)s: %(message)s"))
+    handler.setFormatter(RedactingFormatter("%(levelname)s: %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -227,7 +523,7 @@ def _configure_logging(verbose: bool, debug: bool) -> None:
 
 
 def _error(message: str, help_text: str) -> None:
-    """Print an error and its help line to standard error."""
-    sys.stderr.write(f"error: {message}\n")
+    """Print an error and its help line to standard error, credentials masked."""
+    sys.stderr.write(redact(f"error: {message}\n"))
     if help_text:
-        sys.stderr.write(f"help: {help_text}\n")
+        sys.stderr.write(redact(f"help: {help_text}\n"))

@@ -3,19 +3,33 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from runart_lint.findings import AuditResult, Finding, NotRun, Severity
+from runart_lint.findings import (
+    AuditResult,
+    CheckUnavailable,
+    Finding,
+    NotRun,
+    Severity,
+)
 from runart_lint.graph.builder import build_audit
 from runart_lint.graph.model import Audit
-from runart_lint.loaders.discover import FileKind, SourceFile, discover
+from runart_lint.loaders.cache import ParseCache
+from runart_lint.loaders.discover import Discovery, FileKind, SourceFile, discover
+from runart_lint.loaders.reading import FileRefused, read_bounded
 from runart_lint.loaders.tree import Diagnostic, ParsedFile, Span
 from runart_lint.loaders.workflow import Action, Workflow, build_action, build_workflow
 from runart_lint.loaders.wrangler import WranglerConfig, build_config
 from runart_lint.pack import LoadedPack
 from runart_lint.rules.base import Rule
+
+if TYPE_CHECKING:
+    from runart_lint.live.snapshot import LiveSnapshot
+
+    LiveSource = Callable[[Audit], LiveSnapshot]
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +44,8 @@ class Options:
     ignore: frozenset[str] = frozenset()
     severity: dict[str, Severity] = field(default_factory=dict)
     exclude: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
+    cache_dir: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,15 +60,23 @@ class Loaded:
 
 
 def audit_repository(
-    root: Path, pack: LoadedPack, rules: Sequence[Rule], options: Options
+    root: Path,
+    pack: LoadedPack,
+    rules: Sequence[Rule],
+    options: Options,
+    live: LiveSource | None = None,
 ) -> tuple[AuditResult, Audit]:
-    """Audit the repository at `root` against `pack` with `rules`."""
-    discovery = discover(root, options.exclude)
-    loaded = load_files(root, discovery.files)
+    """Audit the repository at `root` against `pack` with `rules`.
+
+    With `live`, the services are read once the repository is, and the live
+    rules check what was read.
+    """
+    discovery = _included(discover(root, options.exclude), options.include)
+    cache = ParseCache(options.cache_dir) if options.cache_dir else None
+    loaded = load_files(root, discovery.files, cache)
     skipped = tuple(
         ParsedFile(s.path, None, (Diagnostic("skipped", f"not read: {s.reason}",
-                                             "replace the link with the file itself",
-                                             Span.point(1, 1)),))
+                                             s.help, Span.point(1, 1)),))
         for s in discovery.skipped
     )
 
@@ -60,17 +84,24 @@ def audit_repository(
         root, pack, loaded.configs, loaded.workflows, loaded.actions,
         loaded.sources, loaded.parsed + skipped,
     )
+    if live is not None:
+        audit = replace(audit, live=live(audit))
     findings, not_run = run_rules(audit, rules, options)
+    ran = _ran(rules, options, not_run, live=audit.live is not None)
+    findings = suppress(audit, findings, ran, options)
     result = AuditResult(
         findings=tuple(sorted(findings, key=Finding.sort_key)),
         not_run=tuple(not_run),
         sources=loaded.sources,
         files_audited=len(discovery.files),
+        live=live is not None,
     )
     return result, audit
 
 
-def load_files(root: Path, files: Iterable[SourceFile]) -> Loaded:
+def load_files(
+    root: Path, files: Iterable[SourceFile], cache: ParseCache | None = None
+) -> Loaded:
     """Read and parse every discovered file into typed documents."""
     configs: list[WranglerConfig] = []
     workflows: list[Workflow] = []
@@ -84,7 +115,11 @@ def load_files(root: Path, files: Iterable[SourceFile]) -> Loaded:
             parsed_files.append(ParsedFile(source.path, None, (problem,)))  # type: ignore[arg-type]
             continue
         sources[source.path] = text
-        parsed = parse(source, text)
+        if cache is None:
+            parsed = parse(source, text)
+        else:
+            kind = source.kind.value
+            parsed = cache.parse(source.path, kind, text, _parser_for(source))
         parsed_files.append(parsed)
         if source.kind is FileKind.WRANGLER:
             config = build_config(source.path, parsed.root)
@@ -103,18 +138,10 @@ def load_files(root: Path, files: Iterable[SourceFile]) -> Loaded:
 def read_text(path: Path) -> tuple[str | None, Diagnostic | None]:
     """Read a file as UTF-8, refusing huge, unreadable or undecodable files."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return None, Diagnostic(
-                "too-large",
-                f"file is {size} bytes, larger than the {MAX_FILE_BYTES} bytes read",
-                "split the file or exclude it from the audit",
-                Span.point(1, 1),
-            )
-        data = path.read_bytes()
-    except OSError as error:
-        return None, Diagnostic("unreadable", f"cannot read file: {error.strerror}",
-                                "make the file readable", Span.point(1, 1))
+        data = read_bounded(path, MAX_FILE_BYTES)
+    except FileRefused as refused:
+        return None, Diagnostic(refused.code, refused.message, refused.help,
+                                Span.point(1, 1))
 
     try:
         return data.decode("utf-8"), None
@@ -123,6 +150,15 @@ def read_text(path: Path) -> tuple[str | None, Diagnostic | None]:
         col = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
         return None, Diagnostic("encoding", "file is not valid UTF-8",
                                 "save the file as UTF-8", Span.point(line, col))
+
+
+def _parser_for(source: SourceFile) -> Callable[[str, str], ParsedFile]:
+    """Return a `(path, text)` parser for one source, as the cache calls it."""
+
+    def parse_source(_path: str, text: str) -> ParsedFile:
+        return parse(source, text)
+
+    return parse_source
 
 
 def parse(source: SourceFile, text: str) -> ParsedFile:
@@ -148,7 +184,11 @@ def parse(source: SourceFile, text: str) -> ParsedFile:
 def run_rules(
     audit: Audit, rules: Sequence[Rule], options: Options
 ) -> tuple[list[Finding], list[NotRun]]:
-    """Run each selected rule; a rule that fails is reported as not run."""
+    """Run each selected rule; a rule that fails is reported as not run.
+
+    A rule whose input is partly unavailable keeps the findings it yielded
+    before raising `CheckUnavailable`, and is reported as not run too.
+    """
     findings: list[Finding] = []
     not_run: list[NotRun] = []
     inert = {w.path for w in audit.workflows if w.inert}
@@ -156,8 +196,12 @@ def run_rules(
     for rule in rules:
         if not _selected(rule.id, options):
             continue
+        produced: list[Finding] = []
         try:
-            produced = list(rule.check(audit))
+            for finding in rule.check(audit):
+                produced.append(finding)
+        except CheckUnavailable as missing:
+            not_run.append(NotRun(rule.id, missing.reason))
         except Exception as error:  # a bug in one rule must not hide the others
             logger.debug("rule %s failed", rule.id, exc_info=True)
             not_run.append(NotRun(rule.id, f"internal error: {type(error).__name__}"))
@@ -175,6 +219,63 @@ def _adjust(finding: Finding, options: Options, inert: set[str]) -> Finding:
     if severity is finding.severity:
         return finding
     return replace(finding, severity=severity)
+
+
+def suppress(
+    audit: Audit, findings: list[Finding], ran: frozenset[str], options: Options
+) -> list[Finding]:
+    """Apply `runart-lint: ignore` comments, and report those that match nothing."""
+    from runart_lint.rules import unused_suppression
+    from runart_lint.suppressions import apply_suppressions
+
+    directives = unused_suppression.directives(audit)
+    if not directives:
+        return findings
+    outcome = apply_suppressions(findings, directives)
+    if unused_suppression.META.id not in ran:
+        return outcome.findings
+
+    inert = {w.path for w in audit.workflows if w.inert}
+    unused = unused_suppression.unused(outcome.unused, ran)
+    return outcome.findings + [_adjust(f, options, inert) for f in unused]
+
+
+def _ran(
+    rules: Sequence[Rule], options: Options, not_run: list[NotRun], *, live: bool
+) -> frozenset[str]:
+    """Return the ids of the rules that really checked something.
+
+    Offline, a rule that needs the live API has nothing to check, so a
+    suppression of it is not known to be unused.
+    """
+    failed = {item.check for item in not_run}
+    return frozenset(
+        r.id
+        for r in rules
+        if _selected(r.id, options)
+        and r.id not in failed
+        and (live or not r.meta.needs_live)
+    )
+
+
+def _included(discovery: Discovery, include: tuple[str, ...]) -> Discovery:
+    """Return the discovery narrowed to files under or matching `include`."""
+    if not include:
+        return discovery
+    from fnmatch import fnmatch
+
+    patterns = tuple(pattern.strip("/") for pattern in include)
+    files = tuple(
+        f for f in discovery.files
+        if any(f.path == p or f.path.startswith(f"{p}/") or fnmatch(f.path, p)
+               for p in patterns)
+    )
+    return Discovery(files, discovery.skipped)
+
+
+def selected_rules(rules: Sequence[Rule], options: Options) -> list[Rule]:
+    """Return the rules `--select` and `--ignore` let through."""
+    return [rule for rule in rules if _selected(rule.id, options)]
 
 
 def _selected(rule_id: str, options: Options) -> bool:

@@ -95,6 +95,14 @@ class NotRun:
     reason: str
 
 
+class CheckUnavailable(Exception):
+    """Raised by a check whose input could not be read; reported as not run."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 @dataclass(frozen=True, slots=True)
 class AuditResult:
     """Everything one audit produced, ready for the reporters."""
@@ -104,6 +112,7 @@ class AuditResult:
     sources: dict[str, str] = field(default_factory=dict)
     files_audited: int = 0
     live: bool = False
+    baselined: int = 0
 
     def counts(self) -> dict[Severity, int]:
         """Return how many unsuppressed findings there are of each severity."""

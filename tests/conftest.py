@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,3 +38,26 @@ def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     import os
 
     os.environ["RUNART_LINT_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture(autouse=True)
+def _every_sarif_is_valid(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Check every SARIF log rendered during a test against the 2.1.0 schema.
+
+    Callers that import `render_sarif` at call time (the command line) get the
+    checked version; tests that bind it at import validate it themselves.
+    """
+    from sarif_schema import SCHEMA_PATH, validate_sarif
+
+    from runart_lint.reporters import sarif
+
+    if SCHEMA_PATH.is_file():
+        rendered = sarif.render_sarif
+
+        def checked(*args: Any, **kwargs: Any) -> str:
+            text = rendered(*args, **kwargs)
+            validate_sarif(json.loads(text))
+            return text
+
+        monkeypatch.setattr(sarif, "render_sarif", checked)
+    yield

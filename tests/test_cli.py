@@ -11,6 +11,7 @@ import pytest
 
 from conftest import REPO
 from runart_lint.cli import main
+from sarif_schema import validate_sarif
 
 CLEAN_CONFIG = 'name = "shop"\nmain = "src/index.ts"\ncompatibility_date = "2024-01-01"\n'
 
@@ -100,6 +101,7 @@ def test_sarif_output_file_exit_code_still_reflects_findings(tmp_path: Path) -> 
 
     assert code == 1
     document = json.loads(out.read_text())
+    validate_sarif(document)
     assert document["runs"][0]["results"][0]["ruleId"] == "invalid-file"
     assert not list(tmp_path.glob(".out.sarif.*"))
 
@@ -150,3 +152,58 @@ def test_version_imports_almost_nothing() -> None:
                           timeout=60)
 
     assert done.returncode == 0, done.stderr
+
+
+def test_output_dash_is_standard_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _repo(tmp_path, {"wrangler.toml": "name = [\n"})
+
+    main([str(tmp_path), "--select", "invalid-file", "--format", "json", "-o", "-"])
+
+    assert json.loads(capsys.readouterr().out)["findings"]
+    assert not (tmp_path / "-").exists()
+
+
+def test_output_writes_through_a_link_and_keeps_the_mode(tmp_path: Path) -> None:
+    import os
+
+    _repo(tmp_path, {"wrangler.toml": "name = [\n"})
+    real = tmp_path / "real.sarif"
+    real.write_text("old")
+    real.chmod(0o644)
+    link = tmp_path / "link.sarif"
+    link.symlink_to(real)
+
+    main([str(tmp_path), "--select", "invalid-file", "--format", "sarif", "-o",
+          str(link)])
+
+    assert link.is_symlink()
+    assert json.loads(real.read_text())["version"] == "2.1.0"
+    assert os.stat(real).st_mode & 0o777 == 0o644
+
+
+def test_new_output_file_follows_the_umask(tmp_path: Path) -> None:
+    import os
+
+    _repo(tmp_path, {"wrangler.toml": CLEAN_CONFIG})
+    out = tmp_path / "new.json"
+    old = os.umask(0o022)
+    try:
+        main([str(tmp_path), "--select", "invalid-file", "--format", "json", "-o",
+              str(out)])
+    finally:
+        os.umask(old)
+
+    assert os.stat(out).st_mode & 0o777 == 0o644
+
+
+def test_output_to_a_device_is_written_not_replaced(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    _repo(tmp_path, {"wrangler.toml": CLEAN_CONFIG})
+
+    main([str(tmp_path), "--select", "invalid-file", "-o", os.devnull])
+
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)

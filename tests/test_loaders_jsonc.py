@@ -134,14 +134,24 @@ def test_numbers_are_int_or_float_like_json() -> None:
 
 
 def test_string_escapes_and_surrogate_pairs() -> None:
-    text = r'{"s": "q\" b\\ s\/ \b\f\n\r\t \u00e9 \ud83d\ude00 \ud800 x", "\u0041": 1}'
+    text = r'{"s": "q\" b\\ s\/ \b\f\n\r\t \u00e9 \ud83d\ude00 x", "\u0041": 1}'
 
     root = load(text)
 
     assert to_python(root) == json.loads(text)
     assert cut(text, root.key_span("A")) == r'"\u0041"'
-    assert cut(text, node_at(root, "s").span).endswith(r'\ud800 x"')
+    assert cut(text, node_at(root, "s").span).endswith(r'\ude00 x"')
     assert_spans_round_trip(text, root)
+
+
+def test_lone_surrogate_becomes_the_replacement_character() -> None:
+    # A lone surrogate has no UTF-8 form: wrangler's JavaScript sends U+FFFD.
+    text = r'{"s\udc00": "a \ud800 b \udbff"}'
+
+    root = load(text)
+
+    assert to_python(root) == {"s\ufffd": "a \ufffd b \ufffd"}
+    assert cut(text, node_at(root, "s\ufffd").span) == r'"a \ud800 b \udbff"'
 
 
 def test_comments_may_hold_json_like_text() -> None:

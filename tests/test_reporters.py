@@ -11,7 +11,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from sarif_schema import needs_schema, validate_sarif
+from sarif_schema import SCHEMA_PATH, needs_schema, validate_sarif
 from syrupy.assertion import SnapshotAssertion
 
 from runart_lint import __version__
@@ -206,8 +206,14 @@ def _normalised(output: str) -> str:
 
 
 def _sarif(result: AuditResult, **options: Any) -> dict[str, Any]:
-    """Return the SARIF log for `result` as parsed JSON."""
+    """Return the SARIF log for `result` as parsed JSON, checked against the schema.
+
+    Every SARIF document the suite produces is validated (BR-24); without the
+    schema beside the checkout the tests that need it are skipped instead.
+    """
     document: dict[str, Any] = json.loads(render_sarif(result, RULES, **options))
+    if SCHEMA_PATH.is_file():
+        validate_sarif(document)
     return document
 
 
@@ -469,15 +475,20 @@ def test_json_finding_without_span_has_null_position() -> None:
 
 
 def test_sarif_report(snapshot: SnapshotAssertion) -> None:
+    """BR-24: the golden file is valid SARIF 2.1.0."""
+    _sarif(_full_result())
     assert _normalised(render_sarif(_full_result(), RULES)) == snapshot
 
 
 def test_sarif_clean_report(snapshot: SnapshotAssertion) -> None:
+    """BR-20: zero findings is still a valid file."""
+    _sarif(_result())
     assert _normalised(render_sarif(_result(), RULES)) == snapshot
 
 
 @needs_schema
 def test_sarif_is_valid() -> None:
+    """BR-24 (schema, `$schema` URL) and BR-21 (one run per invocation)."""
     document = _sarif(_full_result())
 
     validate_sarif(document)
@@ -487,6 +498,7 @@ def test_sarif_is_valid() -> None:
 
 @needs_schema
 def test_sarif_without_findings_is_valid() -> None:
+    """BR-20: a clean audit is an uploadable SARIF file."""
     document = _sarif(_result())
 
     validate_sarif(document)
@@ -500,6 +512,7 @@ def test_sarif_without_findings_is_valid() -> None:
 
 @needs_schema
 def test_sarif_without_span_has_no_region() -> None:
+    """BR-19: a finding with no line gets no region, never `startLine: 0`."""
     document = _sarif(_result(_rollback_finding()))
 
     validate_sarif(document)
@@ -521,6 +534,7 @@ def test_sarif_without_span_has_no_region() -> None:
     [Span(0, 0, 0, 0), Span(3, 0, 3, 0), Span(3, 5, 2, 1), Span(3, 5, 3, 2)],
 )
 def test_sarif_never_writes_lines_or_columns_below_one(span: Span) -> None:
+    """BR-19: lines and columns are 1-based and never below one."""
     finding = Finding(
         "kv-missing-in-env",
         Severity.ERROR,
@@ -553,6 +567,7 @@ def _all_regions(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def test_sarif_regions_start_at_a_line() -> None:
+    """BR-19: every region has a `startLine` of at least one."""
     regions = list(_all_regions(_sarif(_full_result())))
 
     assert regions
@@ -561,6 +576,7 @@ def test_sarif_regions_start_at_a_line() -> None:
 
 @needs_schema
 def test_sarif_records_suppressions() -> None:
+    """Suppressed findings stay in the run with their justification."""
     document = _sarif(_full_result())
 
     validate_sarif(document)
@@ -572,6 +588,7 @@ def test_sarif_records_suppressions() -> None:
 
 @needs_schema
 def test_sarif_truncates_by_severity_with_a_notification() -> None:
+    """BR-21: past the cap, the most severe are kept and a notification says so."""
     findings = [
         Finding(
             "kv-missing-in-env",
@@ -626,6 +643,7 @@ def test_sarif_reports_checks_not_run() -> None:
 
 @needs_schema
 def test_schema_check_rejects_an_extra_property() -> None:
+    """BR-24: a corrupted document (one extra property) fails validation."""
     document = _sarif(_full_result())
     corrupted = copy.deepcopy(document)
     corrupted["runs"][0]["results"][0]["target"] = {}
@@ -637,6 +655,7 @@ def test_schema_check_rejects_an_extra_property() -> None:
 
 @needs_schema
 def test_schema_check_rejects_malformed_fixes() -> None:
+    """BR-17: malformed `fixes` are rejected, and we emit no `fixes` at all."""
     document = _sarif(_full_result())
     corrupted = copy.deepcopy(document)
     corrupted["runs"][0]["results"][0]["fixes"] = [
@@ -652,6 +671,7 @@ def test_schema_check_rejects_malformed_fixes() -> None:
 
 
 def test_sarif_fingerprints_ignore_line_moves() -> None:
+    """BR-23: our own line-independent key, no `primaryLocationLineHash`."""
     before = _sarif(_result(_kv_finding(line=9)))["runs"][0]["results"][0]
     after = _sarif(_result(_kv_finding(line=11)))["runs"][0]["results"][0]
 
@@ -675,7 +695,7 @@ def test_sarif_rule_metadata() -> None:
         "problem.severity": "error",
     }
     assert secret["properties"] == {
-        "tags": ["secrets", "security"],
+        "tags": ["secrets", "security", "workflows"],
         "precision": "medium",
         "problem.severity": "warning",
         "security-severity": "5.0",
@@ -688,6 +708,7 @@ def test_sarif_rule_metadata() -> None:
 
 @needs_schema
 def test_sarif_adds_rules_for_unregistered_ids() -> None:
+    """BR-24: every `ruleIndex` points at a rule of the run."""
     finding = Finding("toml-syntax", Severity.ERROR, "m", "h", Location("x.toml"), "k")
 
     document = _sarif(_result(finding))

@@ -40,7 +40,8 @@ def audit_fixture(folder: Path, rule_id: str) -> AuditResult:
 
 
 def test_every_rule_has_both_fixtures() -> None:
-    for rule in RULES:
+    # Live rules fire or stay quiet by account state: tests/test_live_rules.py.
+    for rule in (r for r in RULES if not r.meta.needs_live):
         folder = RULE_FIXTURES / rule.id
         assert any(folder.glob("positive*")), f"{rule.id} has no positive fixture"
         assert any(folder.glob("negative*")), f"{rule.id} has no negative fixture"

@@ -6,6 +6,7 @@ registered), the real runart-foundry pipeline and the public corpus.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from types import ModuleType
 
@@ -24,6 +25,7 @@ from runart_lint.rules import (
     secret_in_run,
     secret_literal,
     unknown_deploy_environment,
+    untrusted_input_in_run,
 )
 from runart_lint.rules.base import rule_from_module
 from runart_lint.rules.docs import example
@@ -443,3 +445,255 @@ def test_public_pitchey_preview_env_is_missing() -> None:
 def test_public_env_flags_match_their_configs(repo: str) -> None:
     folder = shared_path("examples", "public", repo)
     assert run(folder, unknown_deploy_environment) == []
+
+
+# Deploys inside compound shell statements ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("script", "env"),
+    [
+        (
+            "for a in 1 2 3; do if npx wrangler deploy 2>&1 | tee log; then exit 0; "
+            "fi; done",
+            None,
+        ),
+        ("if true; then npx wrangler deploy --env staging; fi", "staging"),
+        ("while sleep 1; do npx wrangler deploy; done", None),
+        ("until npx wrangler deploy -e production; do sleep 5; done", "production"),
+        ("{ npx wrangler deploy; }", None),
+        ("! npx wrangler deploy", None),
+        ('case "$1" in\n  prod) npx wrangler deploy --env prod ;;\nesac', "prod"),
+        ("deploy() { npx wrangler deploy; }", None),
+        ("function deploy { npx wrangler deploy; }", None),
+        ("npx wrangler deploy > out.log 2>&1", None),
+    ],
+)
+def test_deploy_inside_compound_statement_is_found(
+    script: str, env: str | None
+) -> None:
+    (command,) = find_wrangler(script)
+
+    assert command.verb == "deploy"
+    assert command.positionals == ()
+    value = command.flag("--env", "-e")
+    assert (value.text if value is not None else None) == env
+    assert script[command.start : command.start + 3] == "npx"
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        'echo "if npx wrangler deploy"',
+        "for tool in wrangler deploy; do echo $tool; done",
+        "npm install -g wrangler",
+    ],
+)
+def test_words_that_are_not_commands_are_not_deploys(script: str) -> None:
+    assert [c.verb for c in find_wrangler(script)] == []
+
+
+def test_cd_inside_an_if_is_followed() -> None:
+    (command,) = find_wrangler("if cd apps/api; then npx wrangler deploy; fi")
+
+    assert command.cwd == "apps/api"
+
+
+def test_public_schelling_game_retry_loop_deploy_is_seen() -> None:
+    root = shared_path("examples", "public", "0xferit__schelling-game")
+    _, audit = audit_repository(root, load_pack(None), [], Options())
+
+    deploys = {(d.path, d.span.line) for d in audit.real_deploys() if d.is_deploy}
+
+    assert (".github/workflows/deploy-production.yml", 50) in deploys
+
+
+# Columns inside quoted YAML strings ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("run_value", "column"),
+    [
+        (r'"echo \"a\" \"b\" \"c\" ${{ github.head_ref }}"', 38),
+        (r'"\techo \t${{ github.head_ref }}"', 24),
+        (r'"\x41\u00e9 ${{ github.head_ref }}"', 26),
+        ("'it''s ''x'' ${{ github.head_ref }}'", 27),
+        ("plain ${{ github.head_ref }}", 20),
+    ],
+)
+def test_expression_columns_inside_quoted_strings(
+    tmp_path: Path, run_value: str, column: int
+) -> None:
+    workflow = (
+        "on: pull_request\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n"
+        "    steps:\n"
+        f"      - run: {run_value}\n"
+        "      - run: npx wrangler pages deploy dist --project-name site\n"
+        "        env:\n"
+        "          CLOUDFLARE_API_TOKEN: ${{ secrets.CLOUDFLARE_API_TOKEN }}\n"
+    )
+    root = write(tmp_path, {WORKFLOW: workflow})
+    rules = [rule_from_module(untrusted_input_in_run)]
+    result, audit = audit_repository(root, load_pack(None), rules, Options())
+
+    (finding,) = result.findings
+    span = finding.location.span
+    assert span is not None and (span.line, span.col) == (6, column)
+    line = audit.lines(WORKFLOW)[5]
+    assert line[span.col - 1 : span.end_col - 1] == "${{ github.head_ref }}"
+
+
+def test_expression_after_a_folded_quoted_line(tmp_path: Path) -> None:
+    workflow = (
+        "on: pull_request\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n"
+        "    steps:\n"
+        '      - run: "echo \\"one\\"\n'
+        '          two ${{ github.head_ref }}"\n'
+        "      - run: npx wrangler pages deploy dist --project-name site\n"
+        "        env:\n"
+        "          CLOUDFLARE_API_TOKEN: ${{ secrets.CLOUDFLARE_API_TOKEN }}\n"
+    )
+    root = write(tmp_path, {WORKFLOW: workflow})
+    rules = [rule_from_module(untrusted_input_in_run)]
+    result, _ = audit_repository(root, load_pack(None), rules, Options())
+
+    assert places(list(result.findings)) == [(WORKFLOW, 7, 15)]
+
+
+# Production deployed from pull requests (BR-06, corpus case) -----------------------
+
+
+PR_DEPLOY = """\
+on:
+  push:
+    branches: [main]
+  pull_request:
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+{guard}    steps:
+      - uses: cloudflare/wrangler-action@v3
+        with:
+          apiToken: ${{{{ secrets.CLOUDFLARE_API_TOKEN }}}}
+          command: pages deploy dist --project-name={project} --branch=main
+"""
+
+
+@pytest.mark.parametrize(
+    ("guard", "project", "confidence"),
+    [
+        ("", "site", Confidence.MEDIUM),
+        (
+            "    if: github.event_name != 'pull_request' || "
+            "github.event.pull_request.head.repo.full_name == github.repository\n",
+            "site",
+            Confidence.MEDIUM,
+        ),
+        ("", "runart-foundry", Confidence.HIGH),
+    ],
+)
+def test_production_branch_deployed_on_pull_requests(
+    tmp_path: Path, guard: str, project: str, confidence: Confidence
+) -> None:
+    workflow = PR_DEPLOY.format(guard=guard, project=project)
+
+    findings = run(write(tmp_path, {WORKFLOW: workflow}), pages_deploy_env_flag)
+
+    line = 13 if guard else 12
+    assert rows(findings) == [("pages-deploy-env-flag", line, Severity.WARNING)]
+    assert places(findings)[0][2] == workflow.splitlines()[line - 1].index("main") + 1
+    assert "every pull request build goes to production" in findings[0].message
+    assert findings[0].confidence is confidence
+
+
+@pytest.mark.parametrize(
+    "guard",
+    [
+        "    if: github.event_name == 'push'\n",
+        "    if: github.ref == 'refs/heads/main'\n",
+    ],
+)
+def test_production_deploy_kept_off_pull_requests_is_quiet(
+    tmp_path: Path, guard: str
+) -> None:
+    workflow = PR_DEPLOY.format(guard=guard, project="site")
+
+    assert run(write(tmp_path, {WORKFLOW: workflow}), pages_deploy_env_flag) == []
+
+
+def test_preview_branch_on_pull_requests_is_quiet(tmp_path: Path) -> None:
+    workflow = PR_DEPLOY.format(guard="", project="site").replace(
+        "--branch=main", "--branch=preview"
+    )
+
+    assert run(write(tmp_path, {WORKFLOW: workflow}), pages_deploy_env_flag) == []
+
+
+def test_public_pkg_pr_new_deploys_main_from_pull_requests() -> None:
+    root = shared_path("examples", "public", "stackblitz-labs__pkg.pr.new")
+
+    findings = run(root, pages_deploy_env_flag)
+
+    assert rows(findings) == [("pages-deploy-env-flag", 39, Severity.WARNING)]
+    assert "`pkg-pr-new`" in findings[0].message
+
+
+# One finding per step and secret, and counts that add up ---------------------------
+
+
+def test_secret_in_run_reports_each_secret_once_per_step(tmp_path: Path) -> None:
+    steps = (
+        "      - name: Smoke\n        run: |\n"
+        "          curl -H ${{ secrets.A }} -H ${{ secrets.B }} x\n"
+        "          curl -H ${{ secrets.A }} y\n"
+        "          curl -H ${{ secrets.A }} z\n"
+        "      - run: echo ${{ secrets.A }}\n"
+    )
+
+    findings = run(write(tmp_path, {WORKFLOW: JOB + steps}), secret_in_run)
+
+    assert places(findings) == [
+        (WORKFLOW, 8, 19),
+        (WORKFLOW, 8, 39),
+        (WORKFLOW, 11, 19),
+    ]
+    assert findings[0].message.endswith("of step `Smoke` (2 more times in this step)")
+    assert findings[1].message.endswith("of step `Smoke`")
+    assert len({f.key for f in findings}) == 3
+
+
+def test_runart_secret_in_run_counts_per_step(runart: list[Finding]) -> None:
+    direct = ".github/workflows/pages-deploy-direct.yml"
+    found = [
+        f for f in runart if f.rule_id == "secret-in-run" and f.location.path == direct
+    ]
+
+    further = [
+        re.search(r"\((\d+) more times? in this step\)$", f.message) for f in found
+    ]
+    assert len({f.key for f in found}) == len(found) == 36
+    assert len(found) + sum(int(m.group(1)) for m in further if m) == 44
+
+
+def test_runart_credentials_message_counts_what_it_shows(
+    runart: list[Finding],
+) -> None:
+    found = [f for f in runart if f.rule_id == "credentials-not-unified"]
+
+    for finding in found:
+        shown = len(finding.related)
+        if shown:
+            assert f"also read at {shown} noted place" in finding.message
+    pages = next(f for f in found if f.key.endswith("/CF_API_TOKEN_PAGES"))
+    assert pages.message.endswith(
+        "(also read at 3 noted places and 15 more in this file)"
+    )
+
+
+def test_credentials_error_severity_is_documented() -> None:
+    rule = rule_from_module(credentials_not_unified)
+
+    assert rule.meta.severity is Severity.WARNING
+    assert "an error for a token, above the rule's default" in rule.section(
+        "What it does"
+    ).replace("\n", " ").replace("  ", " ")

@@ -329,6 +329,16 @@ jobs:
         ("format('{0}-x', github.head_ref)", ["github.head_ref"]),
         ("(github.head_ref)", ["github.head_ref"]),
         ("'github.head_ref'", []),
+        ("github['head_ref']", ["github.head_ref"]),
+        (
+            "github['event']['pull_request']['title']",
+            ["github.event.pull_request.title"],
+        ),
+        (
+            "github.event['pull_request'].head.ref",
+            ["github.event.pull_request.head.ref"],
+        ),
+        ("github['head_ref'] == 'main'", []),
     ],
 )
 def test_value_refs(body: str, refs: list[str]) -> None:
@@ -359,3 +369,94 @@ def test_documentation_example(module: ModuleType, tmp_path: Path) -> None:
             write_workflow(root, body, path)
         findings, _ = run(root, module)
         assert bool(findings) is fires, f"{name}: {[f.message for f in findings]}"
+
+
+# Review follow-ups: index syntax, image tags, the pages-action replacement.
+
+
+def test_index_syntax_head_ref_is_attacker_controlled(tmp_path: Path) -> None:
+    root = write_workflow(
+        tmp_path,
+        "on: pull_request\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - run: npx wrangler pages deploy dist"
+        " --branch ${{ github['head_ref'] }}\n",
+    )
+
+    findings, _ = run(root, untrusted_input_in_run)
+
+    assert summary(findings) == [("untrusted-input-in-run", 6, Severity.ERROR)]
+    assert "`github.head_ref`" in findings[0].message
+
+
+@pytest.mark.parametrize(
+    ("uses", "pinned"),
+    [
+        ("docker://alpine:3", False),
+        ("docker://ghcr.io/acme/tool", False),
+        ("docker://localhost:5000/tool:1.2", False),
+        ("docker://alpine@sha256:" + "0" * 64, True),
+        ("docker://alpine:3@sha256:" + "a" * 64, True),
+    ],
+)
+def test_docker_image_is_pinned_only_by_digest(
+    tmp_path: Path, uses: str, pinned: bool
+) -> None:
+    root = write_workflow(
+        tmp_path,
+        "on: push\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    steps:\n"
+        f"      - uses: {uses}\n"
+        "      - run: npx wrangler deploy\n",
+    )
+
+    findings, _ = run(root, unpinned_action)
+
+    assert [f.location.span.line for f in findings if f.location.span] == (
+        [] if pinned else [6]
+    )
+    assert all("sha256:<digest>" in f.help for f in findings)
+
+
+def test_docker_tag_is_underlined(tmp_path: Path) -> None:
+    root = write_workflow(
+        tmp_path,
+        "on: push\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - uses: docker://alpine:3.20\n      - run: npx wrangler deploy\n",
+    )
+
+    (finding,) = run(root, unpinned_action)[0]
+
+    span = finding.location.span
+    assert span is not None and (span.col, span.end_col) == (30, 35)
+    assert "movable tag `3.20`" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("inputs", "expected"),
+    [
+        (
+            "          projectName: site\n          directory: dist\n",
+            "`command: pages deploy dist --project-name=site`",
+        ),
+        (
+            "          projectName: site\n          directory: dist\n"
+            "          workingDirectory: apps/web\n",
+            "`command: pages deploy dist --project-name=site`, keeping "
+            "`workingDirectory: apps/web`",
+        ),
+    ],
+)
+def test_pages_action_replacement_is_pinned_and_keeps_the_folder(
+    tmp_path: Path, inputs: str, expected: str
+) -> None:
+    root = write_workflow(
+        tmp_path,
+        "on: push\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - uses: cloudflare/pages-action@v1\n        with:\n" + inputs,
+    )
+
+    (finding,) = run(root, deprecated_pages_action)[0]
+
+    assert finding.help == (
+        "replace it with `cloudflare/wrangler-action@<commit-sha> # v3` and " + expected
+    )
+    assert "@v3`" not in finding.help

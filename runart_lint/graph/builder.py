@@ -34,8 +34,11 @@ def build_audit(
     graph = Graph()
     _add_plan(graph, pack)
     _add_configs(graph, configs)
+    by_name: dict[str, list[str]] = {}
     for workflow in workflows:
-        _add_workflow(graph, workflow, workflows)
+        by_name.setdefault(workflow.name, []).append(workflow.path)
+    for workflow in workflows:
+        _add_workflow(graph, workflow, by_name)
     audit = Audit(
         root, pack, configs, workflows, by_dir, tuple(deploys), graph, sources, parsed
     )
@@ -89,7 +92,7 @@ def _link_resource(
 
 
 def _add_workflow(
-    graph: Graph, workflow: Workflow, all_workflows: tuple[Workflow, ...]
+    graph: Graph, workflow: Workflow, by_name: dict[str, list[str]]
 ) -> None:
     """Add a workflow with its triggers, jobs, needs, secrets and callers."""
     key = graph.add(("workflow", workflow.path), workflow)
@@ -99,9 +102,8 @@ def _add_workflow(
         for branch in trigger.branches:
             graph.link(trigger_key, "on-branch", ("branch", branch))
         for name in trigger.workflows:
-            for upstream in all_workflows:
-                if upstream.name == name:
-                    graph.link(("workflow", upstream.path), "then-runs", key)
+            for upstream_path in by_name.get(name, ()):
+                graph.link(("workflow", upstream_path), "then-runs", key)
 
     for job in workflow.jobs:
         node = graph.add(job_key(workflow, job), job)

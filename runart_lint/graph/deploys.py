@@ -6,6 +6,7 @@ import posixpath
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from runart_lint.graph.expressions import Scope, Value, resolve, resolve_text
 from runart_lint.graph.positions import locate
@@ -226,7 +227,7 @@ def _wrangler_action(
     cwd, cwd_value = _cwd(with_.scalar("workingDirectory"), None, context, scope)
     environment = _input(with_, "environment", scope)
     credentials = _credentials(with_, scope, ("apiToken", "accountId"))
-    common = dict(
+    common: dict[str, Any] = dict(
         workflow=context.workflow,
         job=context.job,
         step=step,
@@ -247,7 +248,7 @@ def _wrangler_action(
             cwd=cwd,
             config=config,
             **common,
-        )  # type: ignore[arg-type]
+        )
         return
 
     text = command.text()
@@ -281,7 +282,7 @@ def _run_deploys(
         if parsed.cwd is not None and base_cwd is not None:
             cwd = posixpath.normpath(posixpath.join(base_cwd, parsed.cwd))
         span = locate(run, context.lines, parsed.start, parsed.end)
-        common = dict(
+        common: dict[str, Any] = dict(
             workflow=context.workflow,
             job=context.job,
             step=step,
@@ -304,7 +305,7 @@ def _from_command(
     scope: Scope,
     cwd: str | None,
     find_config: ConfigFinder,
-    common: dict[str, object],
+    common: dict[str, Any],
 ) -> Deploy:
     """Build the deploy record for one parsed wrangler command."""
 
@@ -334,7 +335,7 @@ def _from_command(
         cwd=cwd,
         config=config,
         dry_run=parsed.has("--dry-run", "--help", "-h", "--version", "-v"),
-        **common,  # type: ignore[arg-type]
+        **common,
     )
 
 

@@ -12,13 +12,17 @@ import functools
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from runart_lint.graph.deploys import Deploy
 from runart_lint.loaders.tree import Diagnostic, ParsedFile
 from runart_lint.loaders.workflow import Action, Job, Workflow
 from runart_lint.loaders.wrangler import WranglerConfig
 from runart_lint.pack import LoadedPack, StageSpec
+
+if TYPE_CHECKING:
+    from runart_lint.live.snapshot import LiveSnapshot
 
 NodeKey = tuple[str, ...]
 
@@ -112,6 +116,7 @@ class Audit:
     graph: Graph
     sources: dict[str, str]
     parsed: tuple[ParsedFile, ...]
+    live: LiveSnapshot | None = None  # what `--live` read; None offline
 
     @functools.cached_property
     def _lines(self) -> dict[str, list[str]]:
@@ -152,6 +157,34 @@ class Audit:
         """Return the workflow loaded from `path`."""
         return self._workflows_by_path.get(path)
 
+    def present(self, path: str) -> bool:
+        """Return whether `path` is a file of the repository, loaded or not.
+
+        A config or workflow that failed to parse, or that the loader refused,
+        is present but gives no `config()` or `workflow()`: `invalid-file`
+        reports it, and other rules must not call it missing.
+        """
+        if any(parsed.path == path for parsed in self.parsed):
+            return True
+        parts = PurePosixPath(path).parts
+        if not parts or ".." in parts or PurePosixPath(path).is_absolute():
+            return False
+        return (self.root / path).is_file()
+
+    def pack_file(self) -> str | None:
+        """Return the rule pack's path inside the repository, if it is there.
+
+        A built-in pack, or one stored outside the repository, has no place a
+        finding can point at; rules then anchor on a repository file.
+        """
+        if self.pack.builtin:
+            return None
+        root = self.root.resolve()
+        path = Path(self.pack.path).resolve()
+        if not path.is_relative_to(root):
+            return None
+        return path.relative_to(root).as_posix()
+
     def active_workflows(self) -> Iterator[Workflow]:
         """Yield the workflows GitHub runs (not inert copies)."""
         return (w for w in self.workflows if not w.inert)
@@ -184,7 +217,14 @@ class Audit:
         """Return the plan stage a deploy really reaches."""
         from runart_lint.graph.stages import match_stage
 
-        return match_stage(self, deploy)
+        key = id(deploy)
+        if key not in self._stage_matches:
+            self._stage_matches[key] = match_stage(self, deploy)
+        return self._stage_matches[key]
+
+    @functools.cached_property
+    def _stage_matches(self) -> dict[int, StageMatch]:
+        return {}
 
     def upstream_jobs(self, workflow: Workflow, job: Job) -> set[NodeKey]:
         """Return every job that must finish before `job` (through `needs`)."""

@@ -1,7 +1,8 @@
 """Find wrangler command lines in `run:` scripts, with offsets for each word.
 
 This is a reader for the shell most workflows write, not a shell: quotes,
-line continuations, comments, `;`, `&&`, `||`, `|`, subshells and `cd` are
+line continuations, comments, `;`, `&&`, `||`, `|`, subshells, redirections,
+compound statements (`if`, `for`, `while`, `{ ...; }`, `!`) and `cd` are
 understood. A known gap: commands built at run time (`eval`, variables that
 hold a whole command, package.json scripts) are not seen, so a deploy hidden
 behind `npm run deploy` is not reported as a deploy.
@@ -35,6 +36,15 @@ LAUNCHERS = frozenset(
 )
 WRANGLER = re.compile(r"^(?:.*/)?wrangler(?:@[\w.^~*<>=-]+)?$")
 SEPARATORS = frozenset({"\n", ";", "&", "|", "(", ")", "`"})
+# Reserved words that may start a command and are followed by another command
+# in the same position (`then npx wrangler deploy`, `! wrangler deploy`).
+COMPOUND_PREFIXES = frozenset(
+    {"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "esac"}
+    | {"{", "}", "!"}
+)
+# Reserved words whose command is a header, not a command (`for x in a b`).
+COMPOUND_HEADERS = frozenset({"for", "case", "select"})
+REDIRECTION = re.compile(r"^(?:\d+|&)?(?:>>?|<<?<?|<>|>\|)(?:&(?:\d+|-)?)?(.*)$")
 VALUE_FLAGS = frozenset(
     {
         "--env",
@@ -157,7 +167,7 @@ def find_wrangler(script: str) -> list[WranglerCommand]:
         return found
 
     for words in split_commands(script):
-        words = _strip_assignments(words)
+        words = _without_redirections(_strip_assignments(_command_words(words)))
         if not words:
             continue
         if words[0].text in ("cd", "pushd") and len(words) > 1:
@@ -302,6 +312,9 @@ def _read_word(script: str, i: int) -> tuple[Word, int]:
             if script[i + 1] != "\n":
                 out.append(script[i + 1])
             i += 2
+        elif ch == "&" and i > start and script[i - 1] in "<>":
+            out.append(ch)  # `2>&1` duplicates a descriptor, it ends nothing
+            i += 1
         elif ch in " \t\r" or ch in SEPARATORS:
             break
         elif script.startswith("$(", i):
@@ -339,6 +352,37 @@ def _skip_comment(script: str, i: int) -> int:
         return i + 1
     end = script.find("\n", i)
     return len(script) if end == -1 else end
+
+
+def _command_words(words: list[Word]) -> list[Word]:
+    """Drop the reserved words of a compound statement in front of a command."""
+    index = 0
+    while index < len(words):
+        if words[index].text == "function":
+            index += 2  # `function name { ...`: the body follows the name
+        elif words[index].text in COMPOUND_PREFIXES:
+            index += 1
+        else:
+            break
+    if index < len(words) and words[index].text in COMPOUND_HEADERS:
+        return []
+    return words[index:]
+
+
+def _without_redirections(words: list[Word]) -> list[Word]:
+    """Drop redirections (`2>&1`, `> log`, `>>"$FILE"`) and their targets."""
+    kept: list[Word] = []
+    skip_target = False
+    for word in words:
+        if skip_target:
+            skip_target = False
+            continue
+        match = REDIRECTION.match(word.text)
+        if match is None:
+            kept.append(word)
+        elif not match.group(1) and not word.text.endswith(("&1", "&2", "&-")):
+            skip_target = True
+    return kept
 
 
 def _strip_assignments(words: list[Word]) -> list[Word]:

@@ -53,12 +53,28 @@ class SourceFile:
     inert: bool = False
 
 
+LINK_HELP = "replace the link with the file itself"
+
+
 @dataclass(frozen=True, slots=True)
 class SkippedPath:
-    """A path the audit did not read, and why."""
+    """A path the audit did not read, why, and what would let it be read."""
 
     path: str
     reason: str
+    help: str = LINK_HELP
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", printable(self.path))
+
+
+def printable(path: str) -> str:
+    """Return `path` with bytes that are not UTF-8 shown as U+FFFD.
+
+    `os.walk` hands such names over as surrogate escapes, which no report can
+    encode.
+    """
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +101,10 @@ def discover(root: Path, exclude: Iterable[str] = ()) -> Discovery:
             kind = _classify(rel, name)
             if kind is None:
                 continue
+            if printable(rel) != rel:
+                reason = "path is not valid UTF-8"
+                skipped.append(SkippedPath(rel, reason, "rename it in UTF-8"))
+                continue
             if os.path.islink(os.path.join(folder, name)):
                 skipped.append(SkippedPath(rel, "symbolic link, not followed"))
                 continue
@@ -97,12 +117,24 @@ def _keep_dir(root: Path, folder: str, name: str, skipped: list[SkippedPath]) ->
     """Return whether to descend into `name`; links and vendored trees are not."""
     if name in SKIPPED_DIRS:
         return False
+    rel = _relative(root, Path(folder) / name)
     if os.path.islink(os.path.join(folder, name)):
-        rel = _relative(root, Path(folder) / name)
         if name in (".github", "workflows") or "wrangler" in name:
             skipped.append(SkippedPath(rel, "symbolic link, not followed"))
+        elif not _inside(root, Path(folder) / name):
+            reason = "symbolic link to a folder outside the repository, not followed"
+            skipped.append(SkippedPath(rel, reason, "remove the link or exclude it"))
         return False
+    if _classify(rel, name) is not None:
+        reason = "a folder, not a file"
+        skipped.append(SkippedPath(rel, reason, "rename the folder or exclude it"))
     return True
+
+
+def _inside(root: Path, link: Path) -> bool:
+    """Return whether a link resolves to a place inside `root`; nothing is read."""
+    target = Path(os.path.realpath(link))
+    return target.is_relative_to(os.path.realpath(root))
 
 
 def _classify(rel: str, name: str) -> FileKind | None:
@@ -145,8 +177,10 @@ def _log_walk_error(skipped: list[SkippedPath], root: Path):  # type: ignore[no-
     """Return an `os.walk` error handler that records unreadable folders."""
 
     def record(error: OSError) -> None:
-        rel = _relative(root, Path(error.filename)) if error.filename else "?"
+        rel = _relative(root, Path(error.filename)) if error.filename else ""
+        rel = rel or "."
         logger.warning("cannot read %s: %s", rel, error.strerror)
-        skipped.append(SkippedPath(rel, f"cannot read: {error.strerror}"))
+        help_text = "make the folder readable or exclude it"
+        skipped.append(SkippedPath(rel, f"cannot read: {error.strerror}", help_text))
 
     return record

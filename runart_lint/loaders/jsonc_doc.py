@@ -306,7 +306,10 @@ def _escaped(found: re.Match[str]) -> str:
         point = 0x10000 + ((int(high, 16) - 0xD800) << 10) + int(low, 16) - 0xDC00
         return chr(point)
     if code is not None:
-        return chr(int(code, 16))
+        point = int(code, 16)
+        # A lone surrogate has no UTF-8 form; wrangler's JavaScript encodes it
+        # as U+FFFD when it sends the config, and so does this loader.
+        return "\ufffd" if 0xD800 <= point <= 0xDFFF else chr(point)
     return _SIMPLE_ESCAPES[simple]
 
 

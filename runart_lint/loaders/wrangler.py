@@ -208,7 +208,7 @@ def _block(name: str | None, node: Mapping, span: Span) -> EnvBlock:
         single = node.mapping(kind)
         if single is not None:
             bindings.append(
-                Binding(kind, single.text("binding"), single, single.span, 0)
+                Binding(kind, _name(single, "binding"), single, single.span, 0)
             )
     return EnvBlock(name, node, span, tuple(bindings))
 
@@ -220,7 +220,13 @@ def _bindings(
     if not isinstance(value, Sequence):
         return []
     return [
-        Binding(kind, item.text(name_key), item, item.span, index)
+        Binding(kind, _name(item, name_key), item, item.span, index)
         for index, item in enumerate(value)
         if isinstance(item, Mapping)
     ]
+
+
+def _name(node: Mapping, key: str) -> str | None:
+    """Return a binding's name; a number or boolean there names nothing."""
+    value = node.scalar(key)
+    return value.value if value is not None and isinstance(value.value, str) else None

@@ -120,7 +120,7 @@ class _Composer:
         stack: list[_Frame] = []
         root: Node | None = None
         while True:
-            event = get_event()
+            event: Any = get_event()
             kind = type(event)
             node: Node
             if kind is _SCALAR:
@@ -154,7 +154,7 @@ class _Composer:
             )
         stack.append(_Frame(kind, _span(event), event.anchor))
 
-    def _alias(self, event: yaml.AliasEvent) -> tuple[Node | None, int]:
+    def _alias(self, event: Any) -> tuple[Node, int]:
         """Return the anchored node an alias repeats, counting its expansion."""
         anchor = event.anchor or ""
         if anchor not in self.anchors:
@@ -273,7 +273,11 @@ def _relocate(node: Node, span: Span, depth: int = 0) -> Node:
 
 
 def _span(event: object) -> Span:
-    """Return the 1-based span of a libyaml event."""
+    """Return the 1-based span of a libyaml event.
+
+    An empty value at the very end of a stream without a final line break is
+    placed on the line past the end, where libyaml puts it.
+    """
     start = event.start_mark  # type: ignore[attr-defined]
     end = event.end_mark  # type: ignore[attr-defined]
     return Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1)
@@ -284,6 +288,7 @@ def _syntax_diagnostic(error: yaml.MarkedYAMLError, text: str) -> Diagnostic:
     mark = error.problem_mark or error.context_mark
     line = mark.line + 1 if mark is not None else 1
     col = mark.column + 1 if mark is not None else 1
+    line, col = _inside_text(text, line, col)
     problem = (error.problem or "invalid yaml").strip()
 
     context_text = error.context or ""
@@ -299,6 +304,18 @@ def _syntax_diagnostic(error: yaml.MarkedYAMLError, text: str) -> Diagnostic:
     return Diagnostic(
         "syntax", message, "fix the YAML syntax at this position", Span.point(line, col)
     )
+
+
+def _inside_text(text: str, line: int, col: int) -> tuple[int, int]:
+    """Return a position on a line of `text`.
+
+    libyaml gives the end of a stream without a final line break its own line,
+    one past the last; the end of the last line is where that is.
+    """
+    last = text.count("\n") + 1
+    if line <= last:
+        return line, col
+    return last, len(text) - text.rfind("\n")
 
 
 def _bad_anchor(text: str, line: int) -> tuple[str, int] | None:

@@ -12,8 +12,9 @@ and local action against them:
   also reads the credential under another name, a note when it uses that
   one name throughout;
 - a deploy job that gets no value at all for a credential is reported at
-  its first deploy command: an error for a token, a warning for an account
-  id (an `account_id` in the loaded config counts as one).
+  its first deploy command: an error for a token, above the rule's default
+  severity because every deploy command of the job then fails, and a warning
+  for an account id (an `account_id` in the loaded config counts as one).
 
 ## Why is this bad?
 Two secret names for one credential drift apart: one is rotated, the other
@@ -230,11 +231,9 @@ def _second_name(
     if others:
         shown = ", ".join(f"`secrets.{n}`" for n in others)
         message += f", which this repository also reads as {shown}"
-    if len(group) > 1:
-        message += f" ({len(group)} references in this file)"
-    related = tuple(
-        (Location(r.path, r.span), "also read here") for r in group[1 : 1 + MAX_RELATED]
-    )
+    message += _elsewhere(group)
+    noted = group[1 : 1 + MAX_RELATED]
+    related = tuple((Location(r.path, r.span), "also read here") for r in noted)
     return Finding(
         rule_id=META.id,
         severity=Severity.WARNING if others else Severity.NOTE,
@@ -248,6 +247,17 @@ def _second_name(
         confidence=Confidence.HIGH if others else Confidence.LOW,
         related=related,
     )
+
+
+def _elsewhere(group: list[Reference]) -> str:
+    """Return `(also read at 3 noted places and 15 more in this file)`, or ''."""
+    noted = len(group[1 : 1 + MAX_RELATED])
+    more = len(group) - 1 - noted
+    if not noted:
+        return ""
+    places = f"{noted} noted place{'s' if noted > 1 else ''}"
+    rest = f" and {more} more" if more else ""
+    return f" (also read at {places}{rest} in this file)"
 
 
 def _missing(

@@ -8,7 +8,8 @@ loads no config at all from the folder the step runs in, or loads another
 file, for example because the step has no `workingDirectory` and the config
 lives in a subfolder. A Pages deploy ignores a config without
 `pages_build_output_dir` and cannot be pointed at a file with another name than
-`wrangler.toml`, `wrangler.json` or `wrangler.jsonc`.
+`wrangler.toml`, `wrangler.json` or `wrangler.jsonc`. A deploy whose folder
+holds a config that cannot be parsed is left to `invalid-file`.
 
 ## Why is this bad?
 When the config is not read, the deployed bindings, vars and compatibility
@@ -99,8 +100,19 @@ def check(audit: Audit) -> Iterator[Finding]:
             continue
         expected, from_plan = _expected(audit, deploy)
         loaded = _loaded(deploy)
+        if loaded is None and _unreadable_config(audit, deploy):
+            continue  # it reads a config that cannot be parsed: `invalid-file`
         if expected is not None and (loaded is None or loaded.path != expected.path):
             yield _finding(deploy, expected, loaded, from_plan)
+
+
+def _unreadable_config(audit: Audit, deploy: Deploy) -> bool:
+    """Return whether the deploy's folder holds a config that was not loaded."""
+    folder = deploy.cwd or ""
+    names = [posixpath.join(folder, name) if folder else name for name in CONFIG_NAMES]
+    if deploy.config_flag is not None and deploy.config_flag.text:
+        names = [posixpath.normpath(posixpath.join(folder, deploy.config_flag.text))]
+    return any(audit.config(n) is None and audit.present(n) for n in names)
 
 
 def _expected(audit: Audit, deploy: Deploy) -> tuple[WranglerConfig | None, bool]:

@@ -3,7 +3,9 @@
 ## What it does
 Finds every `uses: cloudflare/pages-action@...`, in workflows and in local
 composite actions, and suggests the `cloudflare/wrangler-action` command that
-replaces it, built from the step's `directory`, `projectName` and `branch`.
+replaces it, built from the step's `directory`, `projectName` and `branch`
+(its `workingDirectory` is kept). The replacement is pinned to a commit SHA
+with the version in a comment, as `unpinned-action` asks.
 
 ## Why is this bad?
 Cloudflare deprecated `pages-action` (last release v1.5.0) and archived its
@@ -33,7 +35,8 @@ jobs:
   deploy:
     runs-on: ubuntu-latest
     steps:
-      - uses: cloudflare/wrangler-action@v3
+      # cloudflare/wrangler-action v3.14.1
+      - uses: cloudflare/wrangler-action@da0e0dfe58b7a431659754fdf3f186c529afbe65
         with:
           apiToken: ${{ secrets.CLOUDFLARE_API_TOKEN }}
           accountId: ${{ secrets.CLOUDFLARE_ACCOUNT_ID }}
@@ -103,13 +106,21 @@ def _finding(path: str, owner: str, step: Step) -> Finding:
         severity=META.severity,
         message=f"`{step.uses.text()}` is deprecated and its repository is archived",
         help=(
-            "Replace it with `cloudflare/wrangler-action@v3` and "
-            f"`command: {_command(step)}`"
+            "replace it with `cloudflare/wrangler-action@<commit-sha> # v3` "
+            f"and {_inputs(step)}"
         ),
         location=Location(path, step.uses.span),
         key=f"{owner}/{name}",
         confidence=META.confidence,
     )
+
+
+def _inputs(step: Step) -> str:
+    """Return the `wrangler-action` inputs that do what the step's inputs did."""
+    with_ = step.with_
+    folder = with_.text("workingDirectory") if with_ is not None else None
+    command = f"`command: {_command(step)}`"
+    return f"{command}, keeping `workingDirectory: {folder}`" if folder else command
 
 
 def _command(step: Step) -> str:

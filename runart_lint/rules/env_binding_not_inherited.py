@@ -15,7 +15,8 @@ sets that the environment does not get:
   overrides some of the keys Pages does not inherit (`vars`, `kv_namespaces`,
   `d1_databases`, `r2_buckets`, `durable_objects`, `services`, `queues`,
   `hyperdrive`, `vectorize`, `analytics_engine_datasets`, `ai`) but not all
-  of those the top level sets.
+  of those the top level sets. This one is an error, above the rule's default
+  warning, since Pages refuses such a config at deploy.
 
 Inheritable keys (`main`, `compatibility_date`, `routes`, `workers_dev`,
 `triggers`...) are never reported: an environment falls back to the top level
@@ -54,7 +55,8 @@ kv_namespaces = [{ binding = "CART", id = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" }]
 An environment that leaves a binding out on purpose (a staging Worker that
 must not see the production queue) is reported all the same; suppress the
 finding there. Top-level keys set to an empty array or table are not
-reported, since the environment loses nothing.
+reported, since the environment loses nothing, nor are keys set to a value of
+the wrong type, which `invalid-config-type` reports.
 
 ## References
 - [Environments: non-inheritable keys](https://developers.cloudflare.com/workers/wrangler/configuration/#non-inheritable-keys)
@@ -78,6 +80,7 @@ from runart_lint.loaders.wrangler import (
     WranglerConfig,
 )
 from runart_lint.rules.base import RuleMeta
+from runart_lint.rules.config_syntax import block_name
 
 META = RuleMeta(
     id="env-binding-not-inherited",
@@ -122,7 +125,8 @@ def _absent_keys(config: WranglerConfig, block: EnvBlock) -> Iterator[Finding]:
             Severity.WARNING,
             f"`{block.label}` has no `{key}` and does not inherit the top-level "
             f"one{lost}",
-            f"add `{key}` to `[{block.label}]`, with this environment's own resources",
+            f"add `{key}` to {block_name(config, block)}, with this environment's "
+            "own resources",
             key,
         )
 
@@ -140,15 +144,15 @@ def _pages_all_or_nothing(config: WranglerConfig, block: EnvBlock) -> Iterator[F
         if not _set(config.top, key) or block.has(key):
             continue
         names = _names(config.top, key)
-        lost = f" ({_plural('binding', names)})" if names else ""
+        lost = f" ({_plural(_noun(key), names)})" if names else ""
         yield _finding(
             config,
             block,
             Severity.ERROR,
             f"`{block.label}` overrides {shown} but not `{key}`{lost}; "
             "Pages requires all non-inheritable keys or none",
-            f"copy `{key}` into `[{block.label}]` with this environment's resources, "
-            f"or stop overriding {shown} there",
+            f"copy `{key}` into {block_name(config, block)} with this environment's "
+            f"resources, or stop overriding {shown} there",
             key,
         )
 
@@ -156,8 +160,8 @@ def _pages_all_or_nothing(config: WranglerConfig, block: EnvBlock) -> Iterator[F
 def _missing_bindings(config: WranglerConfig, block: EnvBlock) -> Iterator[Finding]:
     """Yield a warning per top-level binding the env's own array leaves out."""
     for kind, key in ARRAY_KEYS.items():
-        if not block.has(key):
-            continue
+        if not isinstance(block.node.get(key), Mapping | Sequence):
+            continue  # absent, or a type error `invalid-config-type` reports
         own = {binding.name for binding in block.bindings_of(kind)}
         for binding in config.top.bindings_of(kind):
             if binding.name is not None and binding.name not in own:
@@ -245,11 +249,13 @@ def _finding(
 
 
 def _set(block: EnvBlock, key: str) -> bool:
-    """Return whether the block sets `key` to something other than empty."""
+    """Return whether the block sets `key` to a non-empty table or array.
+
+    A scalar there is a type error (`invalid-config-type`), not a setting an
+    environment could lose.
+    """
     value: Node | None = block.node.get(key)
-    if value is None:
-        return False
-    return not (isinstance(value, Mapping | Sequence) and len(value) == 0)
+    return isinstance(value, Mapping | Sequence) and len(value) > 0
 
 
 def _names(block: EnvBlock, key: str) -> list[str]:

@@ -271,11 +271,7 @@ def approval_gate(audit: Audit, workflow: Workflow, job: Job) -> Scalar | None:
 
 def blocked(audit: Audit, workflow: Workflow, job: Job, event: str) -> bool:
     """Return whether `if:` keeps fork pull requests of `event` out of the job."""
-    if _if_blocks(job.if_, event):
-        return True
-    if job.if_ is not None and RUNS_ANYWAY.search(job.if_.text()):
-        return False
-    return any(_if_blocks(other.if_, event) for other in upstream(audit, workflow, job))
+    return _job_blocked(audit, workflow, job, event, forks_only=True)
 
 
 def step_blocked(step: Step, event: str) -> bool:
@@ -283,11 +279,40 @@ def step_blocked(step: Step, event: str) -> bool:
     return _if_blocks(step.if_, event)
 
 
-def _if_blocks(condition: Scalar | None, event: str) -> bool:
-    """Return whether a condition is false for a fork pull request of `event`."""
+def blocked_for_all(audit: Audit, workflow: Workflow, job: Job, event: str) -> bool:
+    """Return whether `if:` keeps every pull request of `event` out of the job.
+
+    Unlike `blocked`, a guard that only turns away forks does not count.
+    """
+    return _job_blocked(audit, workflow, job, event, forks_only=False)
+
+
+def step_blocked_for_all(step: Step, event: str) -> bool:
+    """Return whether a step's `if:` keeps every pull request of `event` out."""
+    return _if_blocks(step.if_, event, forks_only=False)
+
+
+def _job_blocked(
+    audit: Audit, workflow: Workflow, job: Job, event: str, *, forks_only: bool
+) -> bool:
+    """Return whether the job's `if:`, or that of a job it needs, keeps PRs out."""
+    if _if_blocks(job.if_, event, forks_only=forks_only):
+        return True
+    if job.if_ is not None and RUNS_ANYWAY.search(job.if_.text()):
+        return False
+    return any(
+        _if_blocks(other.if_, event, forks_only=forks_only)
+        for other in upstream(audit, workflow, job)
+    )
+
+
+def _if_blocks(
+    condition: Scalar | None, event: str, *, forks_only: bool = True
+) -> bool:
+    """Return whether a condition is false for a (fork) pull request of `event`."""
     if condition is None:
         return False
-    return _false_for_forks(_bare(condition), event)
+    return _false_for_forks(_bare(condition), event, forks_only)
 
 
 def _bare(condition: Scalar) -> str:
@@ -298,26 +323,29 @@ def _bare(condition: Scalar) -> str:
     return text
 
 
-def _false_for_forks(expression: str, event: str) -> bool:
-    """Return whether `expression` is false when a fork opens a pull request."""
+def _false_for_forks(expression: str, event: str, forks_only: bool = True) -> bool:
+    """Return whether `expression` is false when a fork opens a pull request.
+
+    With `forks_only` False, whether it is false for every pull request.
+    """
     disjuncts = split_top_level(expression, "||")
     if len(disjuncts) > 1:
-        return all(_false_for_forks(part, event) for part in disjuncts)
+        return all(_false_for_forks(part, event, forks_only) for part in disjuncts)
     conjuncts = split_top_level(expression, "&&")
     if len(conjuncts) > 1:
-        return any(_false_for_forks(part, event) for part in conjuncts)
+        return any(_false_for_forks(part, event, forks_only) for part in conjuncts)
 
     atom = unwrap(expression)
     if atom != expression.strip():
-        return _false_for_forks(atom, event)
-    return _atom_false_for_forks(" ".join(atom.split()), event)
+        return _false_for_forks(atom, event, forks_only)
+    return _atom_false_for_forks(" ".join(atom.split()), event, forks_only)
 
 
-def _atom_false_for_forks(atom: str, event: str) -> bool:
-    """Return whether one comparison excludes fork pull requests of `event`."""
+def _atom_false_for_forks(atom: str, event: str, forks_only: bool) -> bool:
+    """Return whether one comparison excludes (fork) pull requests of `event`."""
     if atom.lower() in CONSTANT_FALSE or DISPATCH_INPUT.match(atom):
         return True
-    if any(guard.match(atom) for guard in FORK_GUARDS):
+    if forks_only and any(guard.match(atom) for guard in FORK_GUARDS):
         return True
     match = EVENT_IS.match(atom)
     if match is not None:
@@ -428,7 +456,7 @@ def _finding(workflow: Workflow, job: Job, use: SecretUse, trigger: Span) -> Fin
             "which pull requests from forks never receive"
         ),
         help=(
-            "Run the job only for same-repository pull requests (`if: "
+            "run the job only for same-repository pull requests (`if: "
             "github.event.pull_request.head.repo.full_name == github.repository`) "
             "or gate it with an approval `environment:`"
         ),

@@ -56,6 +56,7 @@ from runart_lint.graph.model import Audit
 from runart_lint.loaders.tree import Node, Scalar, Sequence, Span, walk_scalars
 from runart_lint.loaders.wrangler import EnvBlock, WranglerConfig
 from runart_lint.rules.base import RuleMeta
+from runart_lint.rules.config_syntax import block_name, is_json
 
 META = RuleMeta(
     id="implicit-worker-name",
@@ -110,16 +111,18 @@ def _help(
     config: WranglerConfig, block: EnvBlock, implied: str | None, misplaced: bool
 ) -> str:
     """Return how to name the env's Worker explicitly."""
-    if misplaced and not config.path.endswith(".toml"):
-        return f"move `name` out of `{block.label}.vars` into `{block.label}`"
+    if misplaced and is_json(config):
+        return (
+            f"move `name` out of `{block.label}.vars` into {block_name(config, block)}"
+        )
     if misplaced:
         return (
             f"move `name` above the `[{block.label}.vars]` header, into "
             f"`[{block.label}]`"
         )
     return (
-        f"set `name` in `[{block.label}]` to the Worker this environment should "
-        f"update (`{implied}` if that is intended)"
+        f"set `name` in {block_name(config, block)} to the Worker this environment "
+        f"should update (`{implied}` if that is intended)"
     )
 
 

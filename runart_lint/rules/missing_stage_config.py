@@ -5,8 +5,10 @@ For every deployed stage of the rule pack that names a `config`, checks that
 the file exists, that its `config_env` block exists in it, and that the block
 that applies to the stage declares every binding the stage lists under
 `bindings` and every var under `vars`, with the value the plan gives it.
-Bindings and `vars` are not inherited, so a `[env.production]` block is not
-satisfied by bindings written at the top level of the file.
+A binding the top level declares but the stage's env block does not get is
+left to `env-binding-not-inherited`, and a config that is there but cannot be
+parsed to `invalid-file`: this rule reports bindings that are nowhere in the
+config, vars that are missing or wrong, and missing blocks and configs.
 
 ## Why is this bad?
 A deployed stage without its config, or without a binding, runs with whatever
@@ -36,7 +38,6 @@ required = false
 ```toml wrangler.toml
 name = "shop"
 main = "src/index.ts"
-kv_namespaces = [{ binding = "CART", id = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" }]
 
 [env.production]
 vars = { STAGE = "production" }
@@ -71,9 +72,13 @@ kv_namespaces = [{ binding = "CART", id = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" }]
 ```
 
 ## Known problems
-With a built-in pack, a stage whose config is missing is reported only when
-something in the repository belongs to it (a deploy, its workflow or a config in
-the same folder); otherwise the pack is taken not to describe this repository.
+With a built-in pack, or one stored outside the repository, a stage whose
+config is missing is reported only when something in the repository belongs
+to it (a deploy, its workflow or a config in the same folder); otherwise there
+is no file of the repository to point at, and a built-in pack is taken not to
+describe this repository. A config the plan names under a file name that is
+not discovered (not `wrangler.toml`, `wrangler.*.toml` or `wrangler.json(c)`)
+is not checked.
 Bindings are matched by name only: a KV binding the plan expects that is
 declared as an R2 bucket still counts as present.
 
@@ -87,7 +92,6 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
-from pathlib import Path
 
 from runart_lint.findings import Finding, Location, Severity
 from runart_lint.graph.model import Audit
@@ -95,6 +99,7 @@ from runart_lint.loaders.tree import Scalar, Span
 from runart_lint.loaders.wrangler import EnvBlock, WranglerConfig
 from runart_lint.pack import StageSpec
 from runart_lint.rules.base import RuleMeta
+from runart_lint.rules.config_syntax import assignment, block_name, env_name
 
 META = RuleMeta(
     id="missing-stage-config",
@@ -110,10 +115,11 @@ def check(audit: Audit) -> Iterator[Finding]:
         if stage.config is None:
             continue
         config = audit.config(stage.config)
-        if config is None:
+        if config is not None:
+            yield from _check_config(stage, config)
+        elif not audit.present(stage.config):
+            # A config that is there but cannot be read is `invalid-file`'s.
             yield from _missing_file(audit, stage, stage.config)
-            continue
-        yield from _check_config(stage, config)
 
 
 def stage_block(config: WranglerConfig, stage: StageSpec) -> EnvBlock | None:
@@ -149,7 +155,14 @@ def _check_config(stage: StageSpec, config: WranglerConfig) -> Iterator[Finding]
     if block is None:
         return
 
-    missing = [name for name in stage.bindings if not _has_binding(block, name)]
+    # A binding the top level declares and the block does not get is
+    # `env-binding-not-inherited`'s finding; only bindings that are nowhere
+    # are reported here.
+    missing = [
+        name
+        for name in stage.bindings
+        if not _has_binding(block, name) and not _has_binding(config.top, name)
+    ]
     if missing:
         yield _missing_bindings(stage, config, block, missing)
     yield from _check_vars(stage, config, block)
@@ -162,10 +175,10 @@ def _missing_block(stage: StageSpec, config: WranglerConfig, env: str) -> Findin
         rule_id=META.id,
         severity=Severity.WARNING if config.is_pages else Severity.ERROR,
         message=(
-            f"stage `{stage.name}` deploys `[env.{env}]` of `{config.path}`, "
+            f"stage `{stage.name}` deploys `env.{env}` of `{config.path}`, "
             f"which has no such block{fallback}"
         ),
-        help=f"add an `[env.{env}]` block with the stage's bindings and vars",
+        help=f"add {env_name(config, env)} with the stage's bindings and vars",
         location=Location(config.path, block_anchor(config, config.top)),
         key=f"env.{env}",
     )
@@ -183,18 +196,15 @@ def _missing_bindings(
     """Return the finding for bindings the stage needs and the block lacks."""
     names = ", ".join(f"`{name}`" for name in missing)
     noun = "binding" if len(missing) == 1 else "bindings"
-    inherited = block.name is not None and all(
-        _has_binding(config.top, name) for name in missing
-    )
-    note = " (top-level bindings are not inherited)" if inherited else ""
     return Finding(
         rule_id=META.id,
         severity=Severity.ERROR,
         message=(
             f"`{block.label}` of `{config.path}` lacks {noun} {names} that stage "
-            f"`{stage.name}` needs{note}"
+            f"`{stage.name}` needs"
         ),
-        help=f"declare {names} inside {block.label} with the stage's own resource ids",
+        help=f"declare {names} in {block_name(config, block)} with the stage's "
+        "own resource ids",
         location=Location(config.path, block_anchor(config, block)),
         key=f"{block.prefix}bindings/{'+'.join(missing)}",
     )
@@ -205,6 +215,8 @@ def _check_vars(
 ) -> Iterator[Finding]:
     """Yield a finding per var the stage needs that is absent or different."""
     table = block.node.mapping("vars")
+    if table is None and "vars" in block.node:
+        return  # `vars` of the wrong type: `invalid-config-type` reports it
     for name, expected in stage.vars.items():
         value = table.get(name) if table is not None else None
         if value is None:
@@ -241,7 +253,8 @@ def _var_finding(
         rule_id=META.id,
         severity=Severity.ERROR,
         message=message,
-        help=f'set `{name} = "{expected}"` in the vars of {block.label}',
+        help=f"set {assignment(config, name, expected)} in the `vars` of "
+        f"{block_name(config, block)}",
         location=Location(config.path, span),
         key=f"{block.prefix}vars/{name}",
     )
@@ -266,9 +279,9 @@ def _missing_file_location(
     audit: Audit, stage: StageSpec, path: str
 ) -> Location | None:
     """Return where to report a missing config: the pack, a deploy, or a sibling."""
-    loaded = audit.pack
-    if not loaded.builtin:
-        return Location(pack_path(audit), loaded.stage_span(stage.name))
+    in_pack = pack_location(audit, audit.pack.stage_span(stage.name))
+    if in_pack is not None:
+        return in_pack
 
     for deploy in audit.real_deploys():
         if audit.stage_of(deploy).stage == stage:
@@ -283,10 +296,12 @@ def _missing_file_location(
     return None
 
 
+def pack_location(audit: Audit, span: Span) -> Location | None:
+    """Return a place in the rule pack, when the pack file is in the repository."""
+    path = audit.pack_file()
+    return Location(path, span) if path is not None else None
+
+
 def pack_path(audit: Audit) -> str:
     """Return the pack file's path, relative to the repository when inside it."""
-    path = Path(audit.pack.path)
-    try:
-        return path.resolve().relative_to(audit.root.resolve()).as_posix()
-    except ValueError:
-        return audit.pack.path
+    return audit.pack_file() or audit.pack.path

@@ -18,6 +18,11 @@ Checks every `wrangler pages deploy` (and `pages publish`) a workflow runs:
   `${{ github.ref_name }}`, gets a note: the deploy is production exactly when
   that value equals the project's production branch, which the linter
   assumes is the plan's.
+- A literal `--branch` equal to the production branch (the plan's for the
+  project, else `main` or `master`) in a step that runs on `pull_request` or
+  `pull_request_target`, with no `if:` that keeps pull requests out (a guard
+  that only turns away forks does not), is a warning: every pull request
+  build is published as production.
 
 ## Why is this bad?
 A Pages deployment is production only when its branch equals the project's
@@ -67,7 +72,8 @@ project whose production branch was changed in the dashboard is judged
 against the wrong name. A build tool's redirect file
 (`.wrangler/deploy/config.json`) is produced at build time and is not seen;
 only folders named like build output, or inside `pages_build_output_dir`,
-count as redirected.
+count as redirected. A pull-request workflow that deploys only after the
+merge (`types: [closed]` with a `merged` test) is warned about all the same.
 
 ## References
 - [Pages: branch deployment controls](https://developers.cloudflare.com/pages/configuration/branch-build-controls/)
@@ -86,6 +92,7 @@ from runart_lint.graph.deploys import Deploy
 from runart_lint.graph.expressions import Value
 from runart_lint.graph.model import Audit
 from runart_lint.rules.base import RuleMeta
+from runart_lint.rules.fork_pr_secrets import blocked_for_all, step_blocked_for_all
 
 META = RuleMeta(
     id="pages-deploy-env-flag",
@@ -95,6 +102,9 @@ META = RuleMeta(
 )
 
 PAGES_DEPLOY_VERBS = ("pages deploy", "pages publish")
+PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
+# What a Pages project not in the plan most likely uses as production branch.
+USUAL_PRODUCTION_BRANCHES = ("main", "master")
 # Folders frameworks write their build, and often a generated wrangler config,
 # into (Nitro `.output`, OpenNext `.open-next`, Vite and Astro `dist`...).
 BUILD_OUTPUT_DIRS = frozenset(
@@ -124,6 +134,8 @@ def check(audit: Audit) -> Iterator[Finding]:
             yield _config_finding(deploy, deploy.config_flag)
         if deploy.branch is not None and deploy.branch.text is None:
             yield _branch_note(audit, deploy, deploy.branch)
+        elif deploy.branch is not None:
+            yield from _production_on_pull_request(audit, deploy, deploy.branch)
 
 
 def _env_selection(deploy: Deploy) -> tuple[Value, str] | None:
@@ -219,15 +231,82 @@ def _branch_note(audit: Audit, deploy: Deploy, branch: Value) -> Finding:
     )
 
 
+def _production_on_pull_request(
+    audit: Audit, deploy: Deploy, branch: Value
+) -> Iterator[Finding]:
+    """Yield the warning for a production branch deployed by pull request builds."""
+    event = _pull_request_event(audit, deploy)
+    production, planned = _production_branches(audit, deploy)
+    if event is None or branch.text not in production:
+        return
+
+    project = _project(deploy)
+    named = f" of Pages project `{project}`" if project else ""
+    yield Finding(
+        rule_id=META.id,
+        severity=Severity.WARNING,
+        message=(
+            f"step runs on `{event}` and deploys branch `{branch.text}`, the "
+            f"production branch{named}, so every pull request build goes to "
+            "production"
+        ),
+        help=(
+            "deploy pull requests under their own branch (`github.head_ref` "
+            "through `env:`), or keep this step off pull requests with `if:`"
+        ),
+        location=Location(deploy.path, branch.span),
+        key=f"{deploy.job.id}/{_step_key(deploy)}/pull-request-production",
+        confidence=_pull_request_confidence(planned, project),
+    )
+
+
+def _pull_request_event(audit: Audit, deploy: Deploy) -> str | None:
+    """Return the pull-request event the deploy's step runs on, if any."""
+    # An `if:` on `github.event.pull_request.merged` is not understood, so a
+    # deploy that runs only once the pull request is merged is still reported.
+    for event in PULL_REQUEST_EVENTS:
+        if deploy.workflow.trigger(event) is None:
+            continue
+        if blocked_for_all(audit, deploy.workflow, deploy.job, event):
+            continue
+        if not step_blocked_for_all(deploy.step, event):
+            return event
+    return None
+
+
+def _production_branches(audit: Audit, deploy: Deploy) -> tuple[tuple[str, ...], bool]:
+    """Return the project's production branch names, and whether the plan knows it."""
+    project = _project(deploy)
+    stages = audit.pack.pack.stages
+    if any(s.kind == "pages" and s.project == project for s in stages):
+        return (_production_branch(audit, deploy),), True
+    return USUAL_PRODUCTION_BRANCHES, False
+
+
+def _pull_request_confidence(planned: bool, project: str | None) -> Confidence:
+    """Return how sure the warning is: the plan's branch, a usual name, or less."""
+    if planned:
+        return Confidence.HIGH
+    return Confidence.MEDIUM if project else Confidence.LOW
+
+
+def _project(deploy: Deploy) -> str | None:
+    """Return the Pages project deployed: the flag or input, else the config's."""
+    if deploy.project is not None:
+        return deploy.project.text
+    return deploy.config.name if deploy.config is not None else None
+
+
 def _production_branch(audit: Audit, deploy: Deploy) -> str:
     """Return the production branch the plan gives the deploy's project."""
     # The branch comes from the plan, not from Cloudflare: a project whose
     # production branch was changed in the dashboard is judged by the old name.
     plan = audit.pack.pack
-    project = deploy.project.text if deploy.project is not None else None
+    project = _project(deploy)
     for stage in plan.stages:
-        if stage.kind == "pages" and stage.project == project and stage.branch:
-            return stage.branch
+        branch = stage.branch or "*"
+        if stage.kind == "pages" and stage.project == project and "*" not in branch:
+            return branch
     return plan.pack.production_branch
 
 

@@ -57,6 +57,7 @@ from runart_lint.graph.model import Audit
 from runart_lint.loaders.wrangler import PAGES_ENVIRONMENTS, EnvBlock, WranglerConfig
 from runart_lint.pack import StageSpec
 from runart_lint.rules.base import RuleMeta
+from runart_lint.rules.config_syntax import block_name
 
 META = RuleMeta(
     id="pages-unsupported-environment",
@@ -124,8 +125,8 @@ def _ignored_name(config: WranglerConfig, block: EnvBlock) -> Finding:
         severity=Severity.WARNING,
         message=f"`{block.label}.name` (`{name}`) is ignored: Pages deploys every "
         f"environment to the project `{project}`",
-        help=f"remove `name` from `[{block.label}]`; deploy to another project "
-        "with its own config file instead",
+        help=f"remove `name` from {block_name(config, block)}; deploy to another "
+        "project with its own config file instead",
         location=Location(config.path, block.node.key_span("name")),
         key=f"{block.label}/name",
     )

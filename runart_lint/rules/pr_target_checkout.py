@@ -201,7 +201,7 @@ def _finding(
             f"out pull request code (`{checkout.what}`) without an approval gate"
         ),
         help=(
-            "Add an approval `environment:` to the job or to a job it `needs`, "
+            "add an approval `environment:` to the job or to a job it `needs`, "
             "or build the pull request on `pull_request` without secrets"
         ),
         location=Location(workflow.path, span),

@@ -4,8 +4,10 @@
 Finds every `${{ ... }}` inside a `run:` script (of a workflow step or of a
 local composite action), or inside the `preCommands:`/`postCommands:` that
 `cloudflare/wrangler-action` runs in a shell, that reads `secrets.X` or
-`github.token`, and points at that expression. Expressions that only compare a secret
-(`secrets.X != ''`) are skipped: they expand to `true` or `false`.
+`github.token`. Each secret is reported once per step, at its first
+expansion, and the message counts the further expansions in that step.
+Expressions that only compare a secret (`secrets.X != ''`) are skipped: they
+expand to `true` or `false`.
 
 ## Why is this bad?
 GitHub pastes the value into the script before the shell sees it. A quote,
@@ -91,16 +93,26 @@ class Site:
 
 
 def check(audit: Audit) -> Iterator[Finding]:
-    """Yield one warning per secret-reading expression in a `run:` script."""
+    """Yield one warning per step and secret, at the secret's first expansion."""
+    for sites in _steps(audit):
+        first: dict[str, tuple[Site, Expression]] = {}
+        count: Counter[str] = Counter()
+        for site in sites:
+            for expression in expressions(site.script.text()):
+                secret = _secret(expression)
+                if secret is not None:
+                    first.setdefault(secret, (site, expression))
+                    count[secret] += 1
+        for secret, (site, expression) in first.items():
+            yield _finding(audit, site, expression, secret, count[secret] - 1)
+
+
+def _steps(audit: Audit) -> Iterator[list[Site]]:
+    """Yield the script sites of each step together (`run:`, or pre/post commands)."""
+    grouped: dict[tuple[str, str, int], list[Site]] = {}
     for site in _sites(audit):
-        seen: Counter[str] = Counter()
-        for expression in expressions(site.script.text()):
-            secret = _secret(expression)
-            if secret is not None:
-                seen[secret] += 1
-                step_key = f"{site.owner}/{_step_key(site.step)}/{site.field}"
-                key = f"{step_key}/{secret}#{seen[secret]}"
-                yield _finding(audit, site, expression, secret, key)
+        grouped.setdefault((site.path, site.owner, site.step.index), []).append(site)
+    return iter(grouped.values())
 
 
 def _sites(audit: Audit) -> Iterator[Site]:
@@ -139,25 +151,28 @@ def _secret(expression: Expression) -> str | None:
 
 
 def _finding(
-    audit: Audit, site: Site, expression: Expression, secret: str, key: str
+    audit: Audit, site: Site, expression: Expression, secret: str, further: int
 ) -> Finding:
-    """Return the warning for one expression."""
+    """Return the warning for a secret's first expansion in a step."""
     variable = _variable(secret)
     lines = audit.lines(site.path)
     span = locate(site.script, lines, expression.start, expression.end)
+    again = ""
+    if further:
+        again = f" ({further} more time{'s' if further > 1 else ''} in this step)"
     return Finding(
         rule_id=META.id,
         severity=META.severity,
         message=(
             f"`{secret}` is pasted into the `{site.field}:` script of "
-            f"{site.step.label()}"
+            f"{site.step.label()}{again}"
         ),
         help=(
             f"pass it through `env:` (`{variable}: ${{{{ {secret} }}}}`) and read "
             f'`"${variable}"` in the script'
         ),
         location=Location(site.path, span),
-        key=key,
+        key=f"{site.owner}/{_step_key(site.step)}/{secret}",
     )
 
 

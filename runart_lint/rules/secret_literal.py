@@ -5,8 +5,9 @@ Reads every value of wrangler `vars` (top level and each `[env.X.vars]`) and
 every literal under a workflow's or composite action's `env:`, `with:` and
 reusable-workflow `secrets:`, and reports values that look like credentials:
 
-- Cloudflare API tokens (40 characters of `[A-Za-z0-9_-]`, mixed case and
-  digits) and global API keys (37 hex digits);
+- Cloudflare API tokens (the prefixed `cfut_`, `cfat_` and `cfk_` formats,
+  and older ones: 40 characters of `[A-Za-z0-9_-]`, mixed case and digits)
+  and global API keys (37 hex digits);
 - GitHub tokens (`ghp_`, `gho_`, `ghs_`, `ghu_`, `ghr_`, `github_pat_`),
   AWS access key ids (`AKIA…`, `ASIA…`), Stripe secret keys, Slack tokens,
   private keys (`-----BEGIN … PRIVATE KEY-----`), JSON Web Tokens and URLs
@@ -85,6 +86,7 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (re.compile(r"\b(?:ghp|gho|ghs|ghu|ghr)_[A-Za-z0-9]{36,}\b"), "a GitHub token"),
     (re.compile(r"\bgithub_pat_[A-Za-z0-9_]{22,}"), "a GitHub token"),
+    (re.compile(r"\bcf(?:k|ut|at)_[A-Za-z0-9_-]{40,}"), "a Cloudflare API token"),
     (re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), "an AWS access key id"),
     (re.compile(r"\b[sr]k_live_[A-Za-z0-9]{16,}"), "a Stripe secret key"),
     (re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}"), "a Slack token"),

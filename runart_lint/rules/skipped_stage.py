@@ -2,10 +2,13 @@
 
 ## What it does
 Reports every deployed stage of the rule pack that no active workflow deploys:
-no deploy reaches the stage and its own workflow deploys nothing. For Workers
-configs with `[env.X]` blocks it also reports, without needing a pack, an
-environment such as `staging` that no workflow deploys while a later one such
-as `production` is deployed by CI.
+no deploy reaches the stage and its own workflow deploys nothing. That is an
+error, above the rule's default severity, since the plan itself names the
+stage. For Workers configs with `[env.X]` blocks it also reports, without
+needing a pack, an environment such as `staging` that no workflow deploys
+while a later one such as `production` is deployed by CI: a warning, since the
+block may simply be unused. A stage whose planned workflow is there but cannot
+be parsed is left to `invalid-file`.
 
 ## Why is this bad?
 Promotion only means something if every stage is passed on the way: when CI
@@ -90,7 +93,11 @@ from runart_lint.graph.model import Audit
 from runart_lint.loaders.wrangler import EnvBlock, WranglerConfig
 from runart_lint.pack import StageSpec
 from runart_lint.rules.base import RuleMeta
-from runart_lint.rules.missing_stage_config import block_anchor, pack_path, stage_block
+from runart_lint.rules.missing_stage_config import (
+    block_anchor,
+    pack_location,
+    stage_block,
+)
 
 META = RuleMeta(
     id="skipped-stage",
@@ -152,7 +159,10 @@ def _deployed(audit: Audit, stage: StageSpec) -> bool:
 def _skipped_stage(audit: Audit, stage: StageSpec) -> Iterator[Finding]:
     """Yield the finding for a stage no workflow deploys, if it can be placed."""
     location = _stage_location(audit, stage)
-    if location is None:
+    unreadable = stage.workflow is not None and audit.workflow(stage.workflow) is None
+    if location is None or (unreadable and audit.present(stage.workflow or "")):
+        # A planned workflow that cannot be parsed is `invalid-file`'s finding;
+        # whether it deploys the stage is not known.
         return
     named = (
         f" (`{stage.workflow}` deploys nothing)"
@@ -163,10 +173,27 @@ def _skipped_stage(audit: Audit, stage: StageSpec) -> Iterator[Finding]:
         rule_id=META.id,
         severity=Severity.ERROR,
         message=f"stage `{stage.name}` is never deployed by a workflow{named}",
-        help=f"add a job that deploys `{stage.name}` before the stages after it",
+        help=_stage_help(audit, stage),
         location=location,
         key=f"stage/{stage.name}",
     )
+
+
+def _stage_help(audit: Audit, stage: StageSpec) -> str:
+    """Return where in the promotion path the missing deploy belongs."""
+    plan = audit.pack.pack
+    previous = plan.previous_stage(stage.name)
+    following = next(
+        (s for s in plan.deployed_stages() if plan.previous_stage(s.name) == stage),
+        None,
+    )
+    order = []
+    if previous is not None:
+        order.append(f"after the `{previous.name}` deploy")
+    if following is not None:
+        order.append(f"before the `{following.name}` deploy")
+    where = f" {' and '.join(order)}" if order else ""
+    return f"add a job that deploys `{stage.name}`{where}"
 
 
 def _stage_location(audit: Audit, stage: StageSpec) -> Location | None:
@@ -178,9 +205,7 @@ def _stage_location(audit: Audit, stage: StageSpec) -> Location | None:
     workflow = audit.workflow(stage.workflow) if stage.workflow else None
     if workflow is not None:
         return Location(workflow.path, workflow.on_span)
-    if not audit.pack.builtin:
-        return Location(pack_path(audit), audit.pack.stage_span(stage.name))
-    return None
+    return pack_location(audit, audit.pack.stage_span(stage.name))
 
 
 def _skipped_envs(audit: Audit, config: WranglerConfig) -> Iterator[Finding]:
@@ -194,9 +219,8 @@ def _skipped_envs(audit: Audit, config: WranglerConfig) -> Iterator[Finding]:
         return
     deployed = {d.env_name for d in deploys}
     later = sorted(
-        f"`{name}`" if name else "the top level"
-        for name in deployed
-        if _tier(config, name) == PRODUCTION_TIER
+        (name or "" for name in deployed if _tier(config, name) == PRODUCTION_TIER),
+        key=lambda name: (name == "", name),
     )
     if not later:
         return
@@ -215,16 +239,18 @@ def _tier(config: WranglerConfig, env: str | None) -> int | None:
 
 
 def _skipped_env(config: WranglerConfig, block: EnvBlock, later: str) -> Finding:
-    """Return the finding for one env block CI never deploys."""
+    """Return the finding for one env block CI never deploys (`later` '' is top)."""
+    named = f"`{later}`" if later else "the top level"
+    deploy = f"the `{later}` deploy" if later else "the top-level deploy"
     return Finding(
         rule_id=META.id,
         severity=Severity.WARNING,
         message=(
             f"`{block.label}` of `{config.path}` is never deployed by a workflow, "
-            f"while {later} is"
+            f"while {named} is"
         ),
         help=(
-            f"deploy `--env {block.name}` in a job that the {later} deploy needs, "
+            f"deploy `--env {block.name}` in a job that {deploy} needs, "
             "or remove the unused block"
         ),
         location=Location(config.path, block_anchor(config, block)),

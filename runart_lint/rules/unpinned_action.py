@@ -5,8 +5,10 @@ In jobs that deploy or hold deploy credentials, finds `uses:` of actions from
 outside GitHub's own `actions/` and `github/` organisations whose ref is a tag
 or branch (`@v3`, `@main`) instead of a full 40-character commit SHA. Local
 composite actions the job uses are followed, and so are reusable workflows a
-deploy job calls. Local actions (`./...`) and `docker://` images are not
-reported. The finding points at the `@ref`.
+deploy job calls. Local actions (`./...`) are not reported. A `docker://`
+image is reported unless it names its content digest (`@sha256:...`): a tag
+such as `alpine:3` moves like a branch. The finding points at the `@ref` or
+the `:tag`.
 
 ## Why is this bad?
 Tags and branches can be moved by whoever controls the action's repository,
@@ -84,6 +86,8 @@ META = RuleMeta(
 # https://docs.github.com/en/actions/security-for-github-actions/security-guides/security-hardening-for-github-actions#using-third-party-actions
 FIRST_PARTY = frozenset({"actions", "github"})
 COMMIT_SHA = re.compile(r"^[0-9a-f]{40}$", re.I)
+# A container image is fixed only by its content digest, never by a tag.
+DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,11 +137,13 @@ def _uses(audit: Audit, workflow: Workflow, job: Job) -> Iterator[Use]:
 
 
 def _pinned(uses: str) -> bool:
-    """Return whether a `uses:` is first-party, local, a docker image, or a SHA."""
+    """Return whether a `uses:` is first-party, local, an image digest, or a SHA."""
     # A 40-hex tag or branch name passes as a SHA, and whether the SHA exists in
     # the action's repository cannot be checked offline.
     text = uses.strip()
-    if text.startswith(("./", "docker://")) or not text:
+    if text.startswith("docker://"):
+        return DIGEST.search(text) is not None
+    if text.startswith("./") or not text:
         return True
     if text.split("/", 1)[0].lower() in FIRST_PARTY:
         return True
@@ -146,6 +152,8 @@ def _pinned(uses: str) -> bool:
 
 def _finding(audit: Audit, job: Job, use: Use, seen: dict[str, int]) -> Finding:
     """Build the warning for one `uses:`."""
+    if use.scalar.text().strip().startswith("docker://"):
+        return _image_finding(audit, job, use, seen)
     text = use.scalar.text().strip()
     name, at, ref = text.rpartition("@")
     if not at:
@@ -159,10 +167,47 @@ def _finding(audit: Audit, job: Job, use: Use, seen: dict[str, int]) -> Finding:
         severity=META.severity,
         message=f"`{name}` in {use.where} is pinned to {pinned_to}, not a commit SHA",
         help=(
-            "Pin the action to a full 40-character commit SHA and keep the "
+            "pin the action to a full 40-character commit SHA and keep the "
             f"version in a comment, e.g. `{name}@<sha> # {ref or 'vX'}`"
         ),
         location=Location(use.path, span),
         key=f"jobs.{job.id}/{name}#{seen[name]}",
         confidence=META.confidence,
     )
+
+
+def _image_finding(audit: Audit, job: Job, use: Use, seen: dict[str, int]) -> Finding:
+    """Build the warning for a `docker://` image named by tag, not by digest."""
+    written = use.scalar.text()
+    image = written.strip().removeprefix("docker://")
+    name, tag = _image_tag(image)
+    offset = written.find(image) + len(name)
+    end = len(written.rstrip())
+    if tag is None:
+        offset = written.find(image)
+    span = locate(use.scalar, audit.lines(use.path), offset, end)
+    seen[name] = seen.get(name, 0) + 1
+    if tag:
+        state = f"is pinned to movable tag `{tag}`, not a digest"
+    else:
+        state = "names no tag or digest, so it runs the movable `latest`"
+    return Finding(
+        rule_id=META.id,
+        severity=META.severity,
+        message=f"image `{name}` in {use.where} {state}",
+        help="pin the image to its content digest and keep the tag in a comment, "
+        f"e.g. `docker://{name}@sha256:<digest> # {tag or 'latest'}`",
+        location=Location(use.path, span),
+        key=f"jobs.{job.id}/docker://{name}#{seen[name]}",
+        confidence=META.confidence,
+    )
+
+
+def _image_tag(image: str) -> tuple[str, str | None]:
+    """Split `registry/name:tag` into the name and the tag (None when absent)."""
+    image = image.split("@", 1)[0]
+    slash = image.rfind("/")
+    colon = image.rfind(":")
+    if colon > slash:
+        return image[:colon], image[colon + 1 :]
+    return image, None

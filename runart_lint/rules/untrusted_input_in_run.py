@@ -134,6 +134,7 @@ TESTS = re.compile(
 )
 COMPARISON = re.compile(r"==|!=|<=|>=|<|>")
 STRING = re.compile(r"'(?:[^']|'')*'")
+INDEX = re.compile(r"\[\s*'([\w-]+)'\s*\]")
 GITHUB_SCRIPT = re.compile(r"^actions/github-script(?:@|$)", re.I)
 MAX_HOPS = 8
 
@@ -277,7 +278,10 @@ def value_refs(body: str) -> list[str]:
         return value_refs(operand)
     if _is_boolean(operand):
         return []
-    return list(Expression(0, 0, STRING.sub("''", operand)).refs())
+    # `github['head_ref']` is `github.head_ref`: turn index strings into dotted
+    # names before string literals are blanked out.
+    dotted = INDEX.sub(r".\1", operand)
+    return list(Expression(0, 0, STRING.sub("''", dotted)).refs())
 
 
 def _is_boolean(operand: str) -> bool:
@@ -437,7 +441,7 @@ def _help(field: str, source: Source, body: str) -> str:
     written = source.via[0] if source.via else source.ref
     if written.startswith("env."):
         read = _shell_read(field, written.split(".", 1)[1])
-        return f"Read the variable as `{read}` instead of `${{{{ {written} }}}}`"
+        return f"read the variable as `{read}` instead of `${{{{ {written} }}}}`"
 
     name = re.sub(r"\W", "_", written.rsplit(".", 1)[-1]).upper()
     read = _shell_read(field, name)
