@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from runart_lint.findings import Location
+from runart_lint.findings import Finding, Location, Severity
 from runart_lint.graph.expressions import expressions
 from runart_lint.graph.model import Audit
 from runart_lint.graph.positions import locate
@@ -300,8 +300,29 @@ def branch_value_location(audit: Audit, project: str, branch: str) -> Location |
     return None
 
 
-def describe_unset(unset: Unset) -> str:
-    """Return the message of an unset setting: what is missing, where, who reads it."""
+def unset_finding(unset: Unset, rule_id: str, severity: Severity, noun: str) -> Finding:
+    """Return the finding for a secret or variable (`noun`) that is not set,
+    at its first read in the file, the next ones as related places."""
+    first = unset.first
+    name = (first.chain or (first.name,))[0]
+    where = (
+        f"environment `{unset.environment}`" if unset.environment else "the repository"
+    )
+    return Finding(
+        rule_id=rule_id,
+        severity=severity,
+        message=_describe(unset),
+        help=f"add the {noun} `{name}` to {where}, or read a {noun} that exists",
+        location=Location(first.path, first.span),
+        key=f"{unset.environment}/{first.context}.{name}",
+        related=tuple(
+            (Location(r.path, r.span), "also read here") for r in unset.references[1:4]
+        ),
+    )
+
+
+def _describe(unset: Unset) -> str:
+    """Return what is missing, where, and which jobs read it."""
     first, environment = unset.first, unset.environment
     chain = first.chain or (first.name,)
     shown = ", ".join(f"`{first.context}.{name}`" for name in chain)

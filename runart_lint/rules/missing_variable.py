@@ -72,9 +72,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from runart_lint.findings import Finding, Location, Severity
+from runart_lint.findings import Finding, Severity
 from runart_lint.graph.model import Audit
-from runart_lint.live.anchors import Unset, describe_unset, unset_references
+from runart_lint.live.anchors import unset_finding, unset_references
 from runart_lint.live.snapshot import Gaps
 from runart_lint.rules.base import RuleMeta
 
@@ -88,7 +88,7 @@ META = RuleMeta(
 
 
 def check(audit: Audit) -> Iterator[Finding]:
-    """Yield, once per file, each vars.X read that neither the repository nor
+    """Yield, once per file, each `vars.X` read that neither the repository nor
     the job's environment holds."""
     if audit.live is None:
         return
@@ -97,25 +97,5 @@ def check(audit: Audit) -> Iterator[Finding]:
     gaps = Gaps()
 
     for unset in unset_references(audit, "vars", shared, github.variables_of, gaps):
-        yield _finding(unset)
+        yield unset_finding(unset, META.id, META.severity, "variable")
     gaps.close()
-
-
-def _finding(unset: Unset) -> Finding:
-    """Return the finding for one variable that is not set, at its first read."""
-    first = unset.first
-    name = (first.chain or (first.name,))[0]
-    where = (
-        f"environment `{unset.environment}`" if unset.environment else "the repository"
-    )
-    return Finding(
-        rule_id=META.id,
-        severity=META.severity,
-        message=describe_unset(unset),
-        help=f"add the variable `{name}` to {where}, or read a variable that exists",
-        location=Location(first.path, first.span),
-        key=f"{unset.environment}/vars.{name}",
-        related=tuple(
-            (Location(r.path, r.span), "also read here") for r in unset.references[1:4]
-        ),
-    )
