@@ -246,6 +246,8 @@ def _entry_problems(
     config: WranglerConfig, where: str, key: str, item: Node
 ) -> Iterator[Problem]:
     """Yield the problems of one entry of a binding array (K-01 to K-05)."""
+    # Only KV bindings have their fields checked: a D1 or R2 binding with a
+    # number as `binding` reaches wrangler unreported.
     word = _table(config)
     if not isinstance(item, Mapping):
         yield Problem(

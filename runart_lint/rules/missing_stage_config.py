@@ -279,6 +279,8 @@ def _missing_file_location(
     audit: Audit, stage: StageSpec, path: str
 ) -> Location | None:
     """Return where to report a missing config: the pack, a deploy, or a sibling."""
+    # A pack outside the repository cannot be pointed at, so a stage nothing in
+    # the repository belongs to goes unreported there.
     in_pack = pack_location(audit, audit.pack.stage_span(stage.name))
     if in_pack is not None:
         return in_pack
