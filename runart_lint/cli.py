@@ -69,8 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             import traceback
 
             sys.stderr.write(redact(traceback.format_exc()))
-        _error(f"internal error: {type(error).__name__}: {error}",
-               "run again with --debug and report the traceback")
+        _error(
+            f"internal error: {type(error).__name__}: {error}",
+            "run again with --debug and report the traceback",
+        )
         return EXIT_FAILURE
 
 
@@ -83,51 +85,97 @@ def _audit_parser() -> argparse.ArgumentParser:
         epilog="Subcommands: `runart-lint rules` lists the rules; "
         "`runart-lint explain RULE` shows one rule's documentation.",
     )
-    parser.add_argument("path", nargs="?", default=".",
-                        help="repository to audit (default: the current folder)")
-    parser.add_argument("--format", choices=FORMATS, default="text",
-                        help="report format (default: text)")
-    parser.add_argument("-o", "--output", metavar="FILE",
-                        help="write the report to FILE instead of standard output")
-    parser.add_argument("--fail-on", choices=FAIL_ON,
-                        help="exit 1 when a finding is this severe or worse "
-                        "(default: warning)")
-    parser.add_argument("--pack", metavar="NAME|FILE",
-                        help="rule pack to check against (default: runart-foundry)")
-    parser.add_argument("--select", metavar="IDS",
-                        help="run only these rules (comma-separated ids)")
-    parser.add_argument("--ignore", metavar="IDS",
-                        help="skip these rules (comma-separated ids)")
-    parser.add_argument("--exclude", metavar="PATH", action="append",
-                        help="skip files under PATH or matching a glob (repeatable)")
-    parser.add_argument("--config", metavar="FILE",
-                        help="configuration file (default: .runart-lint.toml or "
-                        "[tool.runart-lint] in pyproject.toml, in PATH)")
-    parser.add_argument("--no-config", action="store_true",
-                        help="ignore any configuration file")
-    parser.add_argument("--baseline", metavar="FILE",
-                        help="do not report the findings recorded in FILE")
-    parser.add_argument("--write-baseline", metavar="FILE",
-                        help="record the current findings in FILE")
-    parser.add_argument("--sarif-category", default="runart-lint", metavar="NAME",
-                        help="code scanning category for SARIF output")
-    parser.add_argument("--live", action="store_true",
-                        help="also read the GitHub repository and the Cloudflare "
-                        "account (read-only; tokens from the environment)")
-    parser.add_argument("--live-timeout", type=_seconds, metavar="SECONDS",
-                        help="deadline of the live reads (default: 60)")
+    parser.add_argument(
+        "path",
+        nargs="?",
+        default=".",
+        help="repository to audit (default: the current folder)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="text",
+        help="report format (default: text)",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the report to FILE instead of standard output",
+    )
+    parser.add_argument(
+        "--fail-on",
+        choices=FAIL_ON,
+        help="exit 1 when a finding is this severe or worse (default: warning)",
+    )
+    parser.add_argument(
+        "--pack",
+        metavar="NAME|FILE",
+        help="rule pack to check against (default: runart-foundry)",
+    )
+    parser.add_argument(
+        "--select", metavar="IDS", help="run only these rules (comma-separated ids)"
+    )
+    parser.add_argument(
+        "--ignore", metavar="IDS", help="skip these rules (comma-separated ids)"
+    )
+    parser.add_argument(
+        "--exclude",
+        metavar="PATH",
+        action="append",
+        help="skip files under PATH or matching a glob (repeatable)",
+    )
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="configuration file (default: .runart-lint.toml or "
+        "[tool.runart-lint] in pyproject.toml, in PATH)",
+    )
+    parser.add_argument(
+        "--no-config", action="store_true", help="ignore any configuration file"
+    )
+    parser.add_argument(
+        "--baseline", metavar="FILE", help="do not report the findings recorded in FILE"
+    )
+    parser.add_argument(
+        "--write-baseline", metavar="FILE", help="record the current findings in FILE"
+    )
+    parser.add_argument(
+        "--sarif-category",
+        default="runart-lint",
+        metavar="NAME",
+        help="code scanning category for SARIF output",
+    )
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        help="also read the GitHub repository and the Cloudflare "
+        "account (read-only; tokens from the environment)",
+    )
+    parser.add_argument(
+        "--live-timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help="deadline of the live reads (default: 60)",
+    )
     from runart_lint.cli_reports import add_report_arguments
 
     add_report_arguments(parser)
     parser.add_argument("--no-color", action="store_true", help="never use colour")
-    parser.add_argument("--no-cache", action="store_true",
-                        help="parse every file again instead of reusing the cache")
-    parser.add_argument("-v", "--verbose", action="store_true",
-                        help="log progress to standard error")
-    parser.add_argument("--debug", action="store_true",
-                        help="log internals and show tracebacks")
-    parser.add_argument("--version", action="version",
-                        version=f"runart-lint {__version__}")
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="parse every file again instead of reusing the cache",
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log progress to standard error"
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="log internals and show tracebacks"
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"runart-lint {__version__}"
+    )
     return parser
 
 
@@ -139,11 +187,14 @@ def _audit(args: argparse.Namespace) -> int:
     _configure_logging(args.verbose, args.debug)
     root = Path(args.path or ".")
     if root.is_file():
-        raise UsageError(f"not a folder: {args.path}",
-                         "pass the folder of the repository that holds the file")
+        raise UsageError(
+            f"not a folder: {args.path}",
+            "pass the folder of the repository that holds the file",
+        )
     if not root.is_dir():
-        raise UsageError(f"no such folder: {args.path}",
-                         "pass the path of a repository checkout")
+        raise UsageError(
+            f"no such folder: {args.path}", "pass the path of a repository checkout"
+        )
 
     from runart_lint.engine import Options, audit_repository
     from runart_lint.findings import Severity
@@ -217,7 +268,8 @@ def _live_source(
         raise UsageError(str(error), error.help_text) from None
     sides = {
         name
-        for rule in selected_rules(RULES, options) if rule.meta.needs_live
+        for rule in selected_rules(RULES, options)
+        if rule.meta.needs_live
         for name in rule.meta.inputs
     }
     return live_source(live, sides)
@@ -244,8 +296,9 @@ def _load_pack(settings: Settings) -> LoadedPack:
         pack = load_pack(settings.pack)
     except PackError as error:
         where = f"`pack` in {settings.source}" if settings.source else "--pack"
-        raise UsageError(str(error), f"fix the rule pack or choose another with {where}"
-                         ) from None
+        raise UsageError(
+            str(error), f"fix the rule pack or choose another with {where}"
+        ) from None
     if settings.log is None:
         return pack
     info = replace(pack.pack.pack, log=settings.log)
@@ -267,6 +320,7 @@ def _with_baseline(
         render_baseline,
         stale_entries,
     )
+
     if args.write_baseline:
         text = render_baseline(result.findings)
         _write_baseline(Path(path), text)
@@ -282,8 +336,11 @@ def _with_baseline(
         sys.stderr.write(f"wrote {count} findings to {args.write_baseline}\n")
     stale = stale_entries(result, baseline)
     if stale:
-        logger.info("%d findings of the baseline are fixed; write it again with "
-                    "--write-baseline to drop them", stale)
+        logger.info(
+            "%d findings of the baseline are fixed; write it again with "
+            "--write-baseline to drop them",
+            stale,
+        )
     return apply_baseline(result, baseline)
 
 
@@ -292,8 +349,9 @@ def _write_baseline(path: Path, text: str) -> None:
     try:
         write_atomic(path, text)
     except UsageError as error:
-        raise UsageError(str(error), "choose a writable --write-baseline path"
-                         ) from None
+        raise UsageError(
+            str(error), "choose a writable --write-baseline path"
+        ) from None
 
 
 def _read_baseline(path: Path) -> str:
@@ -301,12 +359,14 @@ def _read_baseline(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise UsageError(f"no baseline at {path}",
-                         f"record one with `runart-lint --write-baseline {path}`"
-                         ) from None
+        raise UsageError(
+            f"no baseline at {path}",
+            f"record one with `runart-lint --write-baseline {path}`",
+        ) from None
     except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"cannot read baseline {path}: {error}",
-                         "make the file readable") from None
+        raise UsageError(
+            f"cannot read baseline {path}: {error}", "make the file readable"
+        ) from None
 
 
 def _render(result: AuditResult, args: argparse.Namespace) -> str:
@@ -365,8 +425,9 @@ def write_atomic(path: Path, text: str) -> None:
             return
         _write_by_rename(target, text)
     except OSError as error:
-        raise UsageError(f"cannot write {path}: {error.strerror}",
-                         "choose a writable --output path") from None
+        raise UsageError(
+            f"cannot write {path}: {error.strerror}", "choose a writable --output path"
+        ) from None
 
 
 def _write_by_rename(path: Path, text: str) -> None:
@@ -462,12 +523,15 @@ def _init(argv: list[str]) -> int:
     _configure_logging(args.verbose, debug=False)
     root = Path(args.path)
     if not root.is_dir():
-        raise UsageError(f"no such folder: {args.path}",
-                         "pass the path of a repository checkout")
+        raise UsageError(
+            f"no such folder: {args.path}", "pass the path of a repository checkout"
+        )
     output = args.output or str(root / DEFAULT_OUTPUT)
     if output != "-" and Path(output).exists() and not args.force:
-        raise UsageError(f"{output} already exists",
-                         "pass --force to replace it, or choose another file with -o")
+        raise UsageError(
+            f"{output} already exists",
+            "pass --force to replace it, or choose another file with -o",
+        )
 
     starter = infer(root)
     if output == "-":
@@ -475,8 +539,10 @@ def _init(argv: list[str]) -> int:
         return EXIT_CLEAN
     write_atomic(Path(output), starter.text)
     stages = ", ".join(starter.stages) or "none"
-    sys.stderr.write(f"wrote {output} with stages: {stages}\n"
-                     f"help: review it, then run `runart-lint --pack {output}`\n")
+    sys.stderr.write(
+        f"wrote {output} with stages: {stages}\n"
+        f"help: review it, then run `runart-lint --pack {output}`\n"
+    )
     return EXIT_CLEAN
 
 
@@ -487,15 +553,25 @@ def _init_parser(default_output: str) -> argparse.ArgumentParser:
         description="Write a starting rule pack from the stages, projects, secrets "
         "and bindings the repository's workflows and wrangler configs use today.",
     )
-    parser.add_argument("path", nargs="?", default=".",
-                        help="repository to read (default: the current folder)")
-    parser.add_argument("-o", "--output", metavar="FILE",
-                        help="where to write the pack (default: "
-                        f"PATH/{default_output}; `-` for standard output)")
-    parser.add_argument("--force", action="store_true",
-                        help="replace the output file if it exists")
-    parser.add_argument("-v", "--verbose", action="store_true",
-                        help="log progress to standard error")
+    parser.add_argument(
+        "path",
+        nargs="?",
+        default=".",
+        help="repository to read (default: the current folder)",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="where to write the pack (default: "
+        f"PATH/{default_output}; `-` for standard output)",
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="replace the output file if it exists"
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log progress to standard error"
+    )
     return parser
 
 
@@ -506,8 +582,10 @@ def _ids(text: str, flag: str) -> frozenset[str]:
     ids = frozenset(part.strip() for part in text.split(",") if part.strip())
     unknown = sorted(i for i in ids if rule_by_id(i) is None)
     if unknown:
-        raise UsageError(f"unknown rule id in {flag}: {', '.join(unknown)}",
-                         "run `runart-lint rules` for ids")
+        raise UsageError(
+            f"unknown rule id in {flag}: {', '.join(unknown)}",
+            "run `runart-lint rules` for ids",
+        )
     return ids
 
 

@@ -13,41 +13,66 @@ import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from runart_lint.cli import UsageError, write_atomic
-from runart_lint.findings import AuditResult
-from runart_lint.graph.model import Audit
 from runart_lint.redact import redact, redact_result
-from runart_lint.reporters.sarif import MAX_RESULTS_PER_RUN
-from runart_lint.reporters.words import LANGUAGES
+
+if TYPE_CHECKING:
+    from runart_lint.findings import AuditResult
+    from runart_lint.graph.model import Audit
 
 logger = logging.getLogger(__name__)
 
 EXTRA_FORMATS = ("github", "markdown")
+# Kept here rather than imported so that building the parser (and so
+# `--version` and `--help`) loads no reporter; a test checks they agree.
+MAX_RESULTS_PER_RUN = 25_000
+LANGUAGES = ("es", "en")
 DEFAULT_SARIF_RESULTS = 5000
 
 
 def add_report_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the options of the CI reports and the deployment log."""
-    parser.add_argument("--sarif", metavar="FILE",
-                        help="also write SARIF 2.1.0 to FILE")
-    parser.add_argument("--sarif-max-results", metavar="N", type=int,
-                        default=DEFAULT_SARIF_RESULTS,
-                        help="keep at most N SARIF results, the most severe "
-                        f"(default: {DEFAULT_SARIF_RESULTS}; at most "
-                        f"{MAX_RESULTS_PER_RUN})")
-    parser.add_argument("--summary", metavar="FILE",
-                        help="also append the Markdown summary to FILE "
-                        "(for example $GITHUB_STEP_SUMMARY)")
-    parser.add_argument("--bitacora", metavar="FILE", nargs="?", const="",
-                        help="append this audit's entry to the deployment log "
-                        "FILE (without FILE: the pack's `[pack] log`, relative "
-                        "to PATH; give it as --bitacora=FILE before PATH)")
-    parser.add_argument("--bitacora-diagram", action="store_true",
-                        help="put the promotion diagram in the log entry too")
-    parser.add_argument("--lang", choices=LANGUAGES, default="es",
-                        help="language of the log entry, the Markdown summary "
-                        "and the diagram (default: es)")
+    parser.add_argument(
+        "--sarif", metavar="FILE", help="also write SARIF 2.1.0 to FILE"
+    )
+    parser.add_argument(
+        "--sarif-max-results",
+        metavar="N",
+        type=int,
+        default=DEFAULT_SARIF_RESULTS,
+        help="keep at most N SARIF results, the most severe "
+        f"(default: {DEFAULT_SARIF_RESULTS}; at most "
+        f"{MAX_RESULTS_PER_RUN})",
+    )
+    parser.add_argument(
+        "--summary",
+        metavar="FILE",
+        help="also append the Markdown summary to FILE "
+        "(for example $GITHUB_STEP_SUMMARY)",
+    )
+    parser.add_argument(
+        "--bitacora",
+        metavar="FILE",
+        nargs="?",
+        const="",
+        help="append this audit's entry to the deployment log "
+        "FILE (without FILE: the pack's `[pack] log`, relative "
+        "to PATH; give it as --bitacora=FILE before PATH)",
+    )
+    parser.add_argument(
+        "--bitacora-diagram",
+        action="store_true",
+        help="put the promotion diagram in the log entry too",
+    )
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default="es",
+        help="language of the log entry, the Markdown summary "
+        "and the diagram (default: es)",
+    )
 
 
 def render_extra_format(
@@ -71,12 +96,14 @@ def render_sarif_report(result: AuditResult, args: argparse.Namespace) -> str:
 
     cap = _sarif_cap(args.sarif_max_results)
     if not args.sarif_category.strip("/ "):
-        raise UsageError("--sarif-category is empty",
-                         "name the analysis, for example `runart-lint`")
+        raise UsageError(
+            "--sarif-category is empty", "name the analysis, for example `runart-lint`"
+        )
     if len(result.findings) > cap:
         logger.warning(
             "SARIF keeps the %d most severe of %d results (--sarif-max-results)",
-            cap, len(result.findings),
+            cap,
+            len(result.findings),
         )
     return render_sarif(result, RULES, category=args.sarif_category, max_results=cap)
 
@@ -97,12 +124,15 @@ def write_side_reports(
 def _sarif_cap(requested: int) -> int:
     """Return the SARIF result cap, refusing negatives and lowering it to 25,000."""
     if requested < 0:
-        raise UsageError(f"--sarif-max-results must be 0 or more, not {requested}",
-                         f"pass a number from 0 to {MAX_RESULTS_PER_RUN}")
+        raise UsageError(
+            f"--sarif-max-results must be 0 or more, not {requested}",
+            f"pass a number from 0 to {MAX_RESULTS_PER_RUN}",
+        )
     if requested > MAX_RESULTS_PER_RUN:
         logger.warning(
             "code scanning rejects runs of more than %d results; keeping %d",
-            MAX_RESULTS_PER_RUN, MAX_RESULTS_PER_RUN,
+            MAX_RESULTS_PER_RUN,
+            MAX_RESULTS_PER_RUN,
         )
         return MAX_RESULTS_PER_RUN
     return requested
@@ -114,8 +144,9 @@ def _markdown(result: AuditResult, audit: Audit, args: argparse.Namespace) -> st
     from runart_lint.reporters.promotion import build_promotion
 
     promotion = build_promotion(result, audit)
-    return render_markdown(result, promotion, pack=audit.pack.pack.pack.name,
-                           lang=args.lang)
+    return render_markdown(
+        result, promotion, pack=audit.pack.pack.pack.name, lang=args.lang
+    )
 
 
 def _workspace_prefix(root: Path) -> str:
@@ -159,8 +190,13 @@ def _append_entry(
     entry = redact(render_entry(result, promotion, context, lang=args.lang))
     identifier = audit_id(result, commit=revision.commit, pack=pack)
 
-    if _append(path, entry, top, render_title(args.lang),
-               lambda text: identifier in logged_ids(text)):
+    if _append(
+        path,
+        entry,
+        top,
+        render_title(args.lang),
+        lambda text: identifier in logged_ids(text),
+    ):
         logger.info("appended audit %s to %s", identifier, path)
 
 
@@ -170,12 +206,16 @@ def _log_path(flag: str, root: Path, audit: Audit) -> Path:
         return Path(flag)
     info = audit.pack.pack.pack
     if not info.log:
-        raise UsageError(f"rule pack `{info.name}` names no log for --bitacora",
-                         "pass --bitacora=FILE or set `log` under `[pack]` in the pack")
+        raise UsageError(
+            f"rule pack `{info.name}` names no log for --bitacora",
+            "pass --bitacora=FILE or set `log` under `[pack]` in the pack",
+        )
     relative = PurePosixPath(info.log)
     if relative.is_absolute() or ".." in relative.parts:
-        raise UsageError(f"`[pack] log` must stay inside the repository: {info.log}",
-                         "write the log's path relative to the repository root")
+        raise UsageError(
+            f"`[pack] log` must stay inside the repository: {info.log}",
+            "write the log's path relative to the repository root",
+        )
     return root / relative
 
 
@@ -202,7 +242,8 @@ def _append(
     from runart_lint.logbook import LogError, append_entry
 
     try:
-        return append_entry(path, text, boundary=boundary, title=title,
-                            already_there=already_there)
+        return append_entry(
+            path, text, boundary=boundary, title=title, already_there=already_there
+        )
     except LogError as error:
         raise UsageError(str(error), error.help_text) from None

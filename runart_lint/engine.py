@@ -75,14 +75,22 @@ def audit_repository(
     cache = ParseCache(options.cache_dir) if options.cache_dir else None
     loaded = load_files(root, discovery.files, cache)
     skipped = tuple(
-        ParsedFile(s.path, None, (Diagnostic("skipped", f"not read: {s.reason}",
-                                             s.help, Span.point(1, 1)),))
+        ParsedFile(
+            s.path,
+            None,
+            (Diagnostic("skipped", f"not read: {s.reason}", s.help, Span.point(1, 1)),),
+        )
         for s in discovery.skipped
     )
 
     audit = build_audit(
-        root, pack, loaded.configs, loaded.workflows, loaded.actions,
-        loaded.sources, loaded.parsed + skipped,
+        root,
+        pack,
+        loaded.configs,
+        loaded.workflows,
+        loaded.actions,
+        loaded.sources,
+        loaded.parsed + skipped,
     )
     if live is not None:
         audit = replace(audit, live=live(audit))
@@ -131,8 +139,9 @@ def load_files(
             action = build_action(source.path, parsed.root)
             actions.extend([action] if action else [])
 
-    return Loaded(tuple(configs), tuple(workflows), tuple(actions), sources,
-                  tuple(parsed_files))
+    return Loaded(
+        tuple(configs), tuple(workflows), tuple(actions), sources, tuple(parsed_files)
+    )
 
 
 def read_text(path: Path) -> tuple[str | None, Diagnostic | None]:
@@ -140,16 +149,21 @@ def read_text(path: Path) -> tuple[str | None, Diagnostic | None]:
     try:
         data = read_bounded(path, MAX_FILE_BYTES)
     except FileRefused as refused:
-        return None, Diagnostic(refused.code, refused.message, refused.help,
-                                Span.point(1, 1))
+        return None, Diagnostic(
+            refused.code, refused.message, refused.help, Span.point(1, 1)
+        )
 
     try:
         return data.decode("utf-8"), None
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         col = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-        return None, Diagnostic("encoding", "file is not valid UTF-8",
-                                "save the file as UTF-8", Span.point(line, col))
+        return None, Diagnostic(
+            "encoding",
+            "file is not valid UTF-8",
+            "save the file as UTF-8",
+            Span.point(line, col),
+        )
 
 
 def _parser_for(source: SourceFile) -> Callable[[str, str], ParsedFile]:
@@ -165,9 +179,18 @@ def parse(source: SourceFile, text: str) -> ParsedFile:
     """Parse one file with the loader its name calls for."""
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
-        return ParsedFile(source.path, None, (Diagnostic(
-            "nul-byte", "file contains a NUL byte", "remove the NUL byte",
-            Span.point(line, 1)),))
+        return ParsedFile(
+            source.path,
+            None,
+            (
+                Diagnostic(
+                    "nul-byte",
+                    "file contains a NUL byte",
+                    "remove the NUL byte",
+                    Span.point(line, 1),
+                ),
+            ),
+        )
     if source.kind is not FileKind.WRANGLER:
         from runart_lint.loaders.yaml_doc import load_yaml
 
@@ -266,9 +289,12 @@ def _included(discovery: Discovery, include: tuple[str, ...]) -> Discovery:
 
     patterns = tuple(pattern.strip("/") for pattern in include)
     files = tuple(
-        f for f in discovery.files
-        if any(f.path == p or f.path.startswith(f"{p}/") or fnmatch(f.path, p)
-               for p in patterns)
+        f
+        for f in discovery.files
+        if any(
+            f.path == p or f.path.startswith(f"{p}/") or fnmatch(f.path, p)
+            for p in patterns
+        )
     )
     return Discovery(files, discovery.skipped)
 

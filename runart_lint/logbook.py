@@ -61,8 +61,10 @@ def append_entry(
         with _locked(target.parent, timeout):
             return _append_locked(target, entry, title, already_there)
     except OSError as error:
-        raise LogError(f"cannot write log {path}: {error.strerror or error}",
-                       "choose a writable log path") from None
+        raise LogError(
+            f"cannot write log {path}: {error.strerror or error}",
+            "choose a writable log path",
+        ) from None
 
 
 def _append_locked(
@@ -97,8 +99,9 @@ def checked_target(path: Path, boundary: Path | None) -> Path:
                 "the repository explicitly",
             )
     if real.exists() and not real.is_file():
-        raise LogError(f"log {path} is not a regular file",
-                       "point --bitacora at a Markdown file")
+        raise LogError(
+            f"log {path} is not a regular file", "point --bitacora at a Markdown file"
+        )
     return real
 
 
@@ -113,8 +116,10 @@ def _locked(folder: Path, timeout: float) -> Iterator[None]:
     try:
         import fcntl
     except ImportError:  # Windows has no `flock`, so no log can be shared safely.
-        raise LogError("appending to a log needs POSIX file locks (`flock`)",
-                       "write the log from a Linux or macOS runner") from None
+        raise LogError(
+            "appending to a log needs POSIX file locks (`flock`)",
+            "write the log from a Linux or macOS runner",
+        ) from None
 
     descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
@@ -151,11 +156,14 @@ def _read_log(target: Path) -> bytes | None:
     except FileNotFoundError:
         return None
     if not stat.S_ISREG(info.st_mode):
-        raise LogError(f"log {target} is not a regular file",
-                       "point --bitacora at a Markdown file")
+        raise LogError(
+            f"log {target} is not a regular file", "point --bitacora at a Markdown file"
+        )
     if info.st_size > MAX_LOG_BYTES:
-        raise LogError(f"log {target} is larger than {MAX_LOG_BYTES} bytes",
-                       "start a new log and keep this one as an archive")
+        raise LogError(
+            f"log {target} is larger than {MAX_LOG_BYTES} bytes",
+            "start a new log and keep this one as an archive",
+        )
 
     data = target.read_bytes()
     try:
@@ -163,8 +171,10 @@ def _read_log(target: Path) -> bytes | None:
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         col = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-        raise LogError(f"log is not valid UTF-8 ({target}:{line}:{col})",
-                       "convert the log to UTF-8, then run again") from None
+        raise LogError(
+            f"log is not valid UTF-8 ({target}:{line}:{col})",
+            "convert the log to UTF-8, then run again",
+        ) from None
     return data
 
 

@@ -6,13 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, normalise, shared_path
-from runart_lint.cli import main
 from sarif_schema import validate_sarif
 
+from runart_lint.cli import main
 
-def _json_findings(path: Path, capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:
+
+def _json_findings(
+    path: Path, capsys: pytest.CaptureFixture[str]
+) -> list[dict[str, object]]:
     code = main([str(path), "--format", "json"])
     assert code == 1
     findings: list[dict[str, object]] = json.loads(capsys.readouterr().out)["findings"]
@@ -21,7 +23,8 @@ def _json_findings(path: Path, capsys: pytest.CaptureFixture[str]) -> list[dict[
 
 def _has(findings: list[dict[str, object]], rule: str, path: str, line: int) -> bool:
     return any(
-        f["rule_id"] == rule and f["path"] == path and f["line"] == line for f in findings
+        f["rule_id"] == rule and f["path"] == path and f["line"] == line
+        for f in findings
     )
 
 
@@ -41,7 +44,9 @@ def test_runart_foundry_real_faults(capsys: pytest.CaptureFixture[str]) -> None:
     # preview2 deployed as a branch of the production project.
     assert _has(findings, "stage-branch-alias", f"{workflows}/pages-preview2.yml", 21)
     # github.head_ref interpolated into run: in pages-preview.yml.
-    assert _has(findings, "untrusted-input-in-run", f"{workflows}/pages-preview.yml", 101)
+    assert _has(
+        findings, "untrusted-input-in-run", f"{workflows}/pages-preview.yml", 101
+    )
     # The production deploy in pages-deploy.yml is not gated on preview2.
     assert _has(findings, "unordered-promotion", f"{workflows}/pages-deploy.yml", 52)
 

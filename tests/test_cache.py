@@ -74,8 +74,8 @@ def test_cached_runs_report_exactly_what_uncached_runs_do(
     tmp_path: Path, monkeypatch: object, capsys: object
 ) -> None:
     import pytest
-
     from conftest import REPO
+
     from runart_lint.cli import main
 
     assert isinstance(monkeypatch, pytest.MonkeyPatch)

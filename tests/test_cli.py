@@ -8,12 +8,14 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO
-from runart_lint.cli import main
 from sarif_schema import validate_sarif
 
-CLEAN_CONFIG = 'name = "shop"\nmain = "src/index.ts"\ncompatibility_date = "2024-01-01"\n'
+from runart_lint.cli import main
+
+CLEAN_CONFIG = (
+    'name = "shop"\nmain = "src/index.ts"\ncompatibility_date = "2024-01-01"\n'
+)
 
 
 def _repo(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -61,7 +63,9 @@ def test_bad_pack_names_file_key_and_expectation(
     assert "Traceback" not in err
 
 
-def test_pack_with_toml_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_pack_with_toml_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     pack = tmp_path / "pack.toml"
     pack.write_text("[pack\n")
 
@@ -96,8 +100,9 @@ def test_sarif_output_file_exit_code_still_reflects_findings(tmp_path: Path) -> 
     _repo(tmp_path, {"wrangler.toml": "name = [\n"})
     out = tmp_path / "out.sarif"
 
-    code = main([str(tmp_path), "--select", "invalid-file", "--format", "sarif",
-                 "-o", str(out)])
+    code = main(
+        [str(tmp_path), "--select", "invalid-file", "--format", "sarif", "-o", str(out)]
+    )
 
     assert code == 1
     document = json.loads(out.read_text())
@@ -132,11 +137,17 @@ def test_module_entry_point_and_offline_imports() -> None:
         "sys.argv = ['runart-lint', 'examples', '--fail-on', 'never']\n"
         "try:\n    runpy.run_module('runart_lint', run_name='__main__')\n"
         "except SystemExit as e:\n    assert e.code == 0, e.code\n"
-        "bad = [m for m in sys.modules if m.split('.')[0] in ('github', 'httpx', 'networkx')]\n"
+        "heavy = ('github', 'httpx', 'networkx')\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in heavy]\n"
         "assert not bad, bad\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
     assert done.returncode == 0, done.stderr
 
@@ -148,8 +159,9 @@ def test_version_imports_almost_nothing() -> None:
         "heavy = [m for m in sys.modules if m.split('.')[0] in "
         "('yaml', 'pydantic', 'rich', 'github', 'httpx')]\nassert not heavy, heavy\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
 
     assert done.returncode == 0, done.stderr
 
@@ -175,8 +187,17 @@ def test_output_writes_through_a_link_and_keeps_the_mode(tmp_path: Path) -> None
     link = tmp_path / "link.sarif"
     link.symlink_to(real)
 
-    main([str(tmp_path), "--select", "invalid-file", "--format", "sarif", "-o",
-          str(link)])
+    main(
+        [
+            str(tmp_path),
+            "--select",
+            "invalid-file",
+            "--format",
+            "sarif",
+            "-o",
+            str(link),
+        ]
+    )
 
     assert link.is_symlink()
     assert json.loads(real.read_text())["version"] == "2.1.0"
@@ -190,8 +211,17 @@ def test_new_output_file_follows_the_umask(tmp_path: Path) -> None:
     out = tmp_path / "new.json"
     old = os.umask(0o022)
     try:
-        main([str(tmp_path), "--select", "invalid-file", "--format", "json", "-o",
-              str(out)])
+        main(
+            [
+                str(tmp_path),
+                "--select",
+                "invalid-file",
+                "--format",
+                "json",
+                "-o",
+                str(out),
+            ]
+        )
     finally:
         os.umask(old)
 
@@ -207,3 +237,41 @@ def test_output_to_a_device_is_written_not_replaced(tmp_path: Path) -> None:
     main([str(tmp_path), "--select", "invalid-file", "-o", os.devnull])
 
     assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+
+
+def test_report_option_constants_match_the_reporters() -> None:
+    from runart_lint import cli_reports
+    from runart_lint.reporters import sarif, words
+
+    assert cli_reports.MAX_RESULTS_PER_RUN == sarif.MAX_RESULTS_PER_RUN
+    assert cli_reports.LANGUAGES == words.LANGUAGES
+
+
+def test_version_loads_no_reporter_or_rule() -> None:
+    code = (
+        "import sys\nfrom runart_lint.cli import main\n"
+        "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
+        "loaded = [m for m in sys.modules if m.startswith(('runart_lint.rules', "
+        "'runart_lint.reporters', 'runart_lint.graph', 'runart_lint.loaders'))]\n"
+        "assert not loaded, loaded\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+
+    assert done.returncode == 0, done.stderr
+
+
+def test_console_entry_answers_version_without_the_cli() -> None:
+    code = (
+        "import sys\nsys.argv = ['runart-lint', '--version']\n"
+        "from runart_lint.entry import main\nassert main() == 0\n"
+        "assert 'runart_lint.cli' not in sys.modules\n"
+        "assert 'argparse' not in sys.modules\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("runart-lint ")

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import SHARED
-from runart_lint.cli import main
 from sarif_schema import validate_sarif
+
+from runart_lint.cli import main
 
 EXAMPLES = SHARED / "examples"
 

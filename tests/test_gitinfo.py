@@ -30,8 +30,10 @@ def test_branch_and_loose_ref(tmp_path: Path) -> None:
 
 
 def test_packed_ref_and_slash_in_branch(tmp_path: Path) -> None:
-    packed = f"# pack-refs with: peeled fully-peeled sorted\n{OTHER} refs/heads/x\n" \
-             f"{SHA} refs/heads/deploy/preview2\n^{OTHER}\n"
+    packed = (
+        f"# pack-refs with: peeled fully-peeled sorted\n{OTHER} refs/heads/x\n"
+        f"{SHA} refs/heads/deploy/preview2\n^{OTHER}\n"
+    )
     _git(tmp_path, "ref: refs/heads/deploy/preview2\n", {"packed-refs": packed})
 
     revision = read_revision(tmp_path / "apps")
@@ -60,8 +62,9 @@ def test_searches_upward_from_a_subfolder(tmp_path: Path) -> None:
 
 
 def test_worktree_reads_refs_from_the_common_dir(tmp_path: Path) -> None:
-    main_git = _git(tmp_path / "main", "ref: refs/heads/main\n",
-                    {"refs/heads/feature": f"{SHA}\n"})
+    main_git = _git(
+        tmp_path / "main", "ref: refs/heads/main\n", {"refs/heads/feature": f"{SHA}\n"}
+    )
     private = main_git / "worktrees" / "feature"
     private.mkdir(parents=True)
     (private / "HEAD").write_text("ref: refs/heads/feature\n")
@@ -75,8 +78,13 @@ def test_worktree_reads_refs_from_the_common_dir(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "head",
-    ["ref: refs/heads/../../../../etc/hostname\n", "ref: /etc/hostname\n",
-     "ref: refs/heads/.hidden\n", "garbage\n", "\xff\n"],
+    [
+        "ref: refs/heads/../../../../etc/hostname\n",
+        "ref: /etc/hostname\n",
+        "ref: refs/heads/.hidden\n",
+        "garbage\n",
+        "\xff\n",
+    ],
 )
 def test_refs_that_leave_the_git_dir_or_make_no_sense_give_no_commit(
     tmp_path: Path, head: str
@@ -87,8 +95,11 @@ def test_refs_that_leave_the_git_dir_or_make_no_sense_give_no_commit(
 
 
 def test_symbolic_ref_loop_ends(tmp_path: Path) -> None:
-    _git(tmp_path, "ref: refs/heads/a\n",
-         {"refs/heads/a": "ref: refs/heads/b\n", "refs/heads/b": "ref: refs/heads/a\n"})
+    _git(
+        tmp_path,
+        "ref: refs/heads/a\n",
+        {"refs/heads/a": "ref: refs/heads/b\n", "refs/heads/b": "ref: refs/heads/a\n"},
+    )
 
     assert read_revision(tmp_path).commit is None
 

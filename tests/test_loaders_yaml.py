@@ -34,7 +34,12 @@ def test_core_schema_scalars() -> None:
     parsed = load_yaml("w.yml", "a: true\nb: 3\nc: 1.5\nd: ~\ne: '3'\nf: 0o7\n")
 
     assert to_python(parsed.root) == {
-        "a": True, "b": 3, "c": 1.5, "d": None, "e": "3", "f": "0o7"
+        "a": True,
+        "b": 3,
+        "c": 1.5,
+        "d": None,
+        "e": "3",
+        "f": "0o7",
     }
 
 
@@ -66,7 +71,8 @@ def test_aliases_resolve_at_the_alias_position() -> None:
     paths = pull_request.sequence("paths")
     assert isinstance(paths, Sequence)
     assert [item.text() for item in paths if isinstance(item, Scalar)] == [
-        "wrangler.toml", ".github/workflows/deploy.yml"
+        "wrangler.toml",
+        ".github/workflows/deploy.yml",
     ]
     assert paths.span.line == 5
     jobs = parsed.root.mapping("jobs")
@@ -80,7 +86,8 @@ def test_aliases_resolve_at_the_alias_position() -> None:
 def test_anchor_name_github_rejects() -> None:
     text = (
         "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
-        "      - uses: actions/checkout@v4\n        with: &git+opts { fetch-depth: 0 }\n"
+        "      - uses: actions/checkout@v4\n"
+        "        with: &git+opts { fetch-depth: 0 }\n"
         "      - uses: actions/checkout@v4\n        with: *git+opts\n"
     )
     parsed = load_yaml("w.yml", text)
@@ -120,7 +127,9 @@ def test_duplicate_key_points_at_the_second() -> None:
 
 
 def test_merge_conflict_markers() -> None:
-    parsed = load_yaml("w.yml", "on: push\n<<<<<<< HEAD\na: 1\n=======\na: 2\n>>>>>>> x\n")
+    parsed = load_yaml(
+        "w.yml", "on: push\n<<<<<<< HEAD\na: 1\n=======\na: 2\n>>>>>>> x\n"
+    )
 
     assert parsed.root is None
     assert parsed.diagnostics[0].code == "merge-conflict"

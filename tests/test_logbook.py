@@ -81,8 +81,17 @@ def test_twenty_concurrent_writers_all_land_whole(tmp_path: Path) -> None:
     size = 400
 
     writers = [
-        subprocess.Popen([sys.executable, str(script), str(log), str(start),
-                          str(tmp_path / f"ready{i}"), str(i), str(size)])
+        subprocess.Popen(
+            [
+                sys.executable,
+                str(script),
+                str(log),
+                str(start),
+                str(tmp_path / f"ready{i}"),
+                str(i),
+                str(size),
+            ]
+        )
         for i in range(WRITERS)
     ]
     _wait_for(lambda: all((tmp_path / f"ready{i}").exists() for i in range(WRITERS)))
@@ -92,12 +101,13 @@ def test_twenty_concurrent_writers_all_land_whole(tmp_path: Path) -> None:
     assert codes == [0] * WRITERS
     data = log.read_bytes()
     assert data.startswith(earlier)
-    entries = data[len(earlier):].decode("utf-8").split("\n## ")
+    entries = data[len(earlier) :].decode("utf-8").split("\n## ")
     assert entries[0] == ""
     landed = sorted(("## " + piece).rstrip("\n") + "\n" for piece in entries[1:])
     assert landed == sorted(_entry(i, size) for i in range(WRITERS))
-    assert len(data) == len(earlier) + sum(1 + len(_entry(i, size).encode())
-                                           for i in range(WRITERS))
+    assert len(data) == len(earlier) + sum(
+        1 + len(_entry(i, size).encode()) for i in range(WRITERS)
+    )
     assert not list(tmp_path.glob(f"*{TEMP_SUFFIX}"))
 
 
@@ -118,8 +128,11 @@ def test_writer_killed_mid_write_leaves_the_log_unchanged(
     script = _python(tmp_path, "stalled.py", STALLED)
     entry = _entry(1, 5000)
 
-    writer = subprocess.Popen([sys.executable, str(script), str(log), "5000", point],
-                              stdout=subprocess.PIPE, text=True)
+    writer = subprocess.Popen(
+        [sys.executable, str(script), str(log), "5000", point],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert writer.stdout is not None
     assert writer.stdout.readline() == "stopped\n"
     os.kill(writer.pid, signal.SIGKILL)
@@ -149,8 +162,17 @@ def test_writers_killed_at_random_moments_leave_old_or_complete_log(
     for index in range(10):
         before = log.read_bytes()
         ready = tmp_path / f"ready{index}"
-        writer = subprocess.Popen([sys.executable, str(script), str(log), str(start),
-                                   str(ready), str(index), "100000"])
+        writer = subprocess.Popen(
+            [
+                sys.executable,
+                str(script),
+                str(log),
+                str(start),
+                str(ready),
+                str(index),
+                "100000",
+            ]
+        )
         _wait_for(ready.exists)
         time.sleep(chance.uniform(0, 0.12))
         writer.send_signal(signal.SIGKILL)
@@ -190,8 +212,9 @@ def test_entry_already_there_is_not_appended(tmp_path: Path) -> None:
     log.write_text("## e\n- Auditoría: `abc`\n", encoding="utf-8")
     inode = log.stat().st_ino
 
-    appended = append_entry(log, "## e again\n", boundary=None,
-                            already_there=lambda text: "`abc`" in text)
+    appended = append_entry(
+        log, "## e again\n", boundary=None, already_there=lambda text: "`abc`" in text
+    )
 
     assert appended is False
     assert log.stat().st_ino == inode

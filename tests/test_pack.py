@@ -39,7 +39,8 @@ def test_default_pack_encodes_the_plan() -> None:
     assert pack.stage("preview2").project == "runart-foundry-preview2"  # type: ignore[union-attr]
     assert pack.previous_stage("production").name == "preview2"  # type: ignore[union-attr]
     assert [c.name for c in pack.secrets.credentials] == [
-        "CLOUDFLARE_API_TOKEN", "CLOUDFLARE_ACCOUNT_ID"
+        "CLOUDFLARE_API_TOKEN",
+        "CLOUDFLARE_ACCOUNT_ID",
     ]
 
 
@@ -100,9 +101,11 @@ def _error_missing(path: Path) -> PackError:
     return raised.value
 
 
-def test_cache_hit_gives_the_same_pack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cache_hit_gives_the_same_pack(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("RUNART_LINT_CACHE_DIR", str(tmp_path / "cache"))
-    text = MINIMAL + '\n[rollback]\nrequired = false\n'
+    text = MINIMAL + "\n[rollback]\nrequired = false\n"
     first = load_pack(_pack(tmp_path, text)).pack
     assert list((tmp_path / "cache" / "packs").glob("*.ok"))
 
@@ -117,15 +120,19 @@ def test_cache_never_accepts_a_changed_pack(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RUNART_LINT_CACHE_DIR", str(tmp_path / "cache"))
-    load_pack(_pack(tmp_path, MINIMAL + '\n[rollback]\nrequired = false\n'))
+    load_pack(_pack(tmp_path, MINIMAL + "\n[rollback]\nrequired = false\n"))
 
-    error = _error(tmp_path, MINIMAL + 'kind = "lambda"\n\n[rollback]\nrequired = false\n')
+    error = _error(
+        tmp_path, MINIMAL + 'kind = "lambda"\n\n[rollback]\nrequired = false\n'
+    )
 
     assert "`stages[0].kind`" in str(error)
 
 
 def test_promotion_repeats_a_stage(tmp_path: Path) -> None:
-    text = 'promotion = ["prod", "prod"]\n' + MINIMAL + '\n[rollback]\nrequired = false\n'
+    text = (
+        'promotion = ["prod", "prod"]\n' + MINIMAL + "\n[rollback]\nrequired = false\n"
+    )
     error = _error(tmp_path, text)
 
     assert "`promotion[1]`: stage `prod` appears twice in the order" in str(error)
@@ -140,7 +147,9 @@ def test_empty_promotion_with_several_stages(tmp_path: Path) -> None:
 
 
 def test_unknown_trigger_event(tmp_path: Path) -> None:
-    text = MINIMAL + 'triggers = [{ event = "pushh" }]\n\n[rollback]\nrequired = false\n'
+    text = (
+        MINIMAL + 'triggers = [{ event = "pushh" }]\n\n[rollback]\nrequired = false\n'
+    )
     error = _error(tmp_path, text)
 
     assert "`stages[0].triggers[0].event`: `pushh` is not a GitHub Actions event" in (
@@ -150,7 +159,7 @@ def test_unknown_trigger_event(tmp_path: Path) -> None:
 
 def test_alias_of_itself(tmp_path: Path) -> None:
     text = MINIMAL + (
-        '\n[rollback]\nrequired = false\n\n[[secrets.credentials]]\n'
+        "\n[rollback]\nrequired = false\n\n[[secrets.credentials]]\n"
         'name = "CLOUDFLARE_API_TOKEN"\naliases = ["CLOUDFLARE_API_TOKEN"]\n'
     )
     error = _error(tmp_path, text)

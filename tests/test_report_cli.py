@@ -19,8 +19,13 @@ COMMIT = "89abcdef0123456789abcdef0123456789abcdef"
 @pytest.fixture(autouse=True)
 def _outside_actions(monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep a CI runner's variables from naming a commit or a branch here."""
-    for name in ("GITHUB_ACTIONS", "GITHUB_SHA", "GITHUB_REF_NAME", "GITHUB_HEAD_REF",
-                 "GITHUB_WORKSPACE"):
+    for name in (
+        "GITHUB_ACTIONS",
+        "GITHUB_SHA",
+        "GITHUB_REF_NAME",
+        "GITHUB_HEAD_REF",
+        "GITHUB_WORKSPACE",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -186,8 +191,9 @@ def test_sarif_beside_the_log_entry_and_exit_code_still_reflects_findings(
     sarif.parent.mkdir()
     log = repo / "log.md"
 
-    code = _run(str(repo), "--format", "github", "--sarif", str(sarif),
-                "--bitacora", str(log))
+    code = _run(
+        str(repo), "--format", "github", "--sarif", str(sarif), "--bitacora", str(log)
+    )
 
     assert code == 1
     validate_sarif(json.loads(sarif.read_text(encoding="utf-8")))
@@ -199,8 +205,20 @@ def test_sarif_output_is_named_in_the_entry(repo: Path) -> None:
     sarif = repo / "audit.sarif"
     log = repo / "log.md"
 
-    assert _run(str(repo), "--format", "sarif", "-o", str(sarif),
-                "--bitacora", str(log), "--fail-on", "error") == 1
+    assert (
+        _run(
+            str(repo),
+            "--format",
+            "sarif",
+            "-o",
+            str(sarif),
+            "--bitacora",
+            str(log),
+            "--fail-on",
+            "error",
+        )
+        == 1
+    )
 
     validate_sarif(json.loads(sarif.read_text(encoding="utf-8")))
     assert "- Evidencias (SARIF): `audit.sarif`\n" in log.read_text("utf-8")

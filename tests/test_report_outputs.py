@@ -44,8 +44,10 @@ _AUDITS: dict[str, tuple[AuditResult, Audit]] = {}
 
 def _audited(name: str) -> tuple[AuditResult, Audit]:
     """Return the audit of the bundled example or of the real pipeline, once."""
-    root = REPO / "examples" if name == "examples" else shared_path(
-        "examples", "runart-foundry"
+    root = (
+        REPO / "examples"
+        if name == "examples"
+        else shared_path("examples", "runart-foundry")
     )
     if name not in _AUDITS:
         _AUDITS[name] = audit_repository(root, load_pack(None), RULES, Options())
@@ -121,7 +123,8 @@ def test_example_stages_match_its_deliberate_faults() -> None:
     production = promotion.stage("production")
     assert production is not None
     assert sorted(f.rule_id for f in production.findings) == [
-        "env-binding-not-inherited", "unordered-promotion",
+        "env-binding-not-inherited",
+        "unordered-promotion",
     ]
     links = {(link.source, link.target): link.state for link in promotion.links}
     assert links[("preview2", "production")] is LinkState.BROKEN
@@ -147,8 +150,12 @@ def test_real_pipeline_diagram_names_every_deploying_workflow() -> None:
 
     text = render_mermaid(build_diagram(promotion, words("en")))
 
-    for workflow in ("pages-preview.yml", "pages-preview2.yml", "pages-deploy.yml",
-                     "pages-prod.yml"):
+    for workflow in (
+        "pages-preview.yml",
+        "pages-preview2.yml",
+        "pages-deploy.yml",
+        "pages-prod.yml",
+    ):
         assert workflow in text
     assert "✗ planned; deploys preview" in text
     assert "✗ no gate" in text
@@ -165,7 +172,9 @@ def test_stage_with_only_warnings_is_warn_and_checks_not_run_make_unknown() -> N
     unknown = build_promotion(incomplete, audit)
 
     assert [s.status for s in warned.stages][1:] == [
-        Status.PASS, Status.WARN, Status.PASS
+        Status.PASS,
+        Status.WARN,
+        Status.PASS,
     ]
     assert {s.status for s in unknown.stages[1:]} == {Status.UNKNOWN}
     assert "(0 errors" not in render_entry(incomplete, unknown, _context(), lang="en")
@@ -212,7 +221,8 @@ def test_entry_without_commit_or_sarif_says_so() -> None:
 
 def test_entry_lists_checks_not_run_and_live_mode() -> None:
     result = AuditResult(
-        findings=(), not_run=(NotRun("live-kv-ids", "no `CLOUDFLARE_API_TOKEN`"),),
+        findings=(),
+        not_run=(NotRun("live-kv-ids", "no `CLOUDFLARE_API_TOKEN`"),),
         live=True,
     )
     _, audit = _audited("examples")
@@ -249,8 +259,10 @@ def test_audit_id_ignores_time_language_and_sarif_but_not_the_commit() -> None:
     result, promotion = _promotion("examples")
     spanish = render_entry(result, promotion, _context(), lang="es")
     english = render_entry(
-        result, promotion,
-        _context(timestamp=datetime(2026, 1, 1, tzinfo=UTC), sarif=None), lang="en",
+        result,
+        promotion,
+        _context(timestamp=datetime(2026, 1, 1, tzinfo=UTC), sarif=None),
+        lang="en",
     )
 
     identifier = audit_id(result, commit=COMMIT, pack="runart-foundry")
@@ -273,8 +285,12 @@ def test_title_in_both_languages() -> None:
 
 def test_annotations_escape_what_would_end_the_command() -> None:
     finding = Finding(
-        "r", Severity.WARNING, "50% done\r\nnext::x", "fix, then: go",
-        Location("dir,a:b/w.yml", Span(3, 5, 3, 9)), "k",
+        "r",
+        Severity.WARNING,
+        "50% done\r\nnext::x",
+        "fix, then: go",
+        Location("dir,a:b/w.yml", Span(3, 5, 3, 9)),
+        "k",
     )
 
     (line, summary) = render_github(
@@ -293,8 +309,9 @@ def test_annotations_skip_columns_of_multi_line_spans_and_suppressed() -> None:
     spanning = Finding("r", Severity.ERROR, "m", "h", lines_2_to_4, "k")
     whole = Finding("r", Severity.NOTE, "m", "h", Location("b"), "k2")
     hidden = Finding("r", Severity.ERROR, "m", "h", Location("c"), "k3", suppressed="")
-    result = AuditResult(findings=(spanning, whole, hidden),
-                         not_run=(NotRun("live", "no token"),))
+    result = AuditResult(
+        findings=(spanning, whole, hidden), not_run=(NotRun("live", "no token"),)
+    )
 
     lines = render_github(result).splitlines()
 
@@ -334,7 +351,6 @@ def test_summary_of_a_clean_audit_has_no_findings_table() -> None:
     assert text.startswith("## runart-lint audit: PASS\n")
     assert "### Findings" not in text
     assert "**no findings**" in text
-
 
 
 def test_documented_entry_is_what_the_reporter_writes() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO
+
 from runart_lint.engine import Options, audit_repository
 from runart_lint.pack import load_pack
 from runart_lint.rules import RULES
@@ -48,7 +48,9 @@ def _audit(files: dict[str, str], folder: Path, rule: Rule) -> list[str]:
         path.write_text(text, encoding="utf-8")
     pack_file = folder / "pack.toml"
     pack = load_pack(str(pack_file) if pack_file.exists() else None)
-    result, _ = audit_repository(folder, pack, RULES, Options(select=frozenset({rule.id})))
+    result, _ = audit_repository(
+        folder, pack, RULES, Options(select=frozenset({rule.id}))
+    )
     assert not result.not_run
     return [f.message for f in result.findings if f.rule_id == rule.id]
 
@@ -59,7 +61,9 @@ def test_example_fires_and_fix_is_quiet(rule: Rule, tmp_path: Path) -> None:
     assert files.bad, "the Example section names no file"
     assert files.good, "the Example section has no `Use instead:` files"
     if rule.meta.needs_live:
-        pytest.skip("live examples run against the fake API in tests/test_live_rules.py")
+        pytest.skip(
+            "live examples run against the fake API in tests/test_live_rules.py"
+        )
 
     assert _audit(files.bad, tmp_path / "bad", rule), "the example does not fire"
     assert _audit(files.good, tmp_path / "good", rule) == []

@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, normalise
+
 from runart_lint.engine import Options, audit_repository
 from runart_lint.findings import AuditResult
 from runart_lint.pack import load_pack

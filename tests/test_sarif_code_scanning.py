@@ -69,15 +69,27 @@ def test_cli_category_and_one_run_for_the_whole_repository(tmp_path: Path) -> No
     """BR-21: one run for the whole invocation, not one per file."""
     out = tmp_path / "out.sarif"
 
-    main([str(REPO / "examples"), "--format", "sarif", "-o", str(out),
-          "--sarif-category", "deploy-plan", "--no-config"])
+    main(
+        [
+            str(REPO / "examples"),
+            "--format",
+            "sarif",
+            "-o",
+            str(out),
+            "--sarif-category",
+            "deploy-plan",
+            "--no-config",
+        ]
+    )
 
     document = json.loads(out.read_text(encoding="utf-8"))
     validate_sarif(document)
     (run,) = document["runs"]
     assert run["automationDetails"] == {"id": "deploy-plan/"}
-    paths = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
-             for r in run["results"]}
+    paths = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in run["results"]
+    }
     assert len(paths) > 1
 
 
@@ -86,8 +98,14 @@ def test_cap_can_never_pass_the_upload_limit(monkeypatch: pytest.MonkeyPatch) ->
     assert sarif.MAX_RESULTS_PER_RUN == 25_000
     monkeypatch.setattr(sarif, "MAX_RESULTS_PER_RUN", 3)
     findings = tuple(
-        Finding("invalid-kv-id", Severity.WARNING, f"m{i}", "h",
-                Location(f"f{i}.toml", Span(1, 1, 1, 2)), f"k{i}")
+        Finding(
+            "invalid-kv-id",
+            Severity.WARNING,
+            f"m{i}",
+            "h",
+            Location(f"f{i}.toml", Span(1, 1, 1, 2)),
+            f"k{i}",
+        )
         for i in range(5)
     )
 
@@ -99,9 +117,15 @@ def test_cap_can_never_pass_the_upload_limit(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_suppressed_finding_keeps_its_justification() -> None:
-    finding = Finding("invalid-kv-id", Severity.ERROR, "m", "h",
-                      Location("wrangler.toml", Span(2, 1, 2, 5)), "k",
-                      suppressed="placeholder until the namespace exists")
+    finding = Finding(
+        "invalid-kv-id",
+        Severity.ERROR,
+        "m",
+        "h",
+        Location("wrangler.toml", Span(2, 1, 2, 5)),
+        "k",
+        suppressed="placeholder until the namespace exists",
+    )
 
     (result,) = _document(AuditResult(findings=(finding,)))["runs"][0]["results"]
 

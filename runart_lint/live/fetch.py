@@ -122,25 +122,45 @@ def _github_tasks(settings: Settings, plan: LivePlan, deadline: Deadline) -> lis
     tasks = [
         Task(("repo",), "the repository", reader.repository),
         Task(("secrets",), "repository secrets", reader.secret_names),
-        Task(("org-secrets",), "organization secrets",
-             reader.organization_secret_names),
+        Task(
+            ("org-secrets",), "organization secrets", reader.organization_secret_names
+        ),
         Task(("variables",), "repository variables", reader.variable_names),
-        Task(("org-variables",), "organization variables",
-             reader.organization_variable_names),
+        Task(
+            ("org-variables",),
+            "organization variables",
+            reader.organization_variable_names,
+        ),
         Task(("environments",), "environments", reader.environments),
-        Task(("protected",), f"branch protection of `{branch}`",
-             _bind(reader.protected, branch)),
+        Task(
+            ("protected",),
+            f"branch protection of `{branch}`",
+            _bind(reader.protected, branch),
+        ),
         Task(("rules",), f"rulesets of `{branch}`", _bind(reader.branch_rules, branch)),
         Task(("workflows",), "workflows", reader.workflows),
     ]
     for name in plan.environments:
-        tasks.append(Task(("env-secrets", name), f"secrets of environment `{name}`",
-                          _bind(reader.secret_names, name)))
-        tasks.append(Task(("env-variables", name), f"variables of environment `{name}`",
-                          _bind(reader.variable_names, name)))
+        tasks.append(
+            Task(
+                ("env-secrets", name),
+                f"secrets of environment `{name}`",
+                _bind(reader.secret_names, name),
+            )
+        )
+        tasks.append(
+            Task(
+                ("env-variables", name),
+                f"variables of environment `{name}`",
+                _bind(reader.variable_names, name),
+            )
+        )
     tasks += [
-        Task(("runs", w.path), f"runs of `{w.path}`",
-             _bind(reader.latest_run, w.path, w.branch))
+        Task(
+            ("runs", w.path),
+            f"runs of `{w.path}`",
+            _bind(reader.latest_run, w.path, w.branch),
+        )
         for w in plan.workflows
     ]
     return tasks
@@ -149,12 +169,14 @@ def _github_tasks(settings: Settings, plan: LivePlan, deadline: Deadline) -> lis
 def _cloudflare_client(settings: Settings, deadline: Deadline) -> CloudflareClient:
     """Return the shared Cloudflare client (httpx clients are thread-safe)."""
     retrier = Retrier(deadline, Gate(), backoff=settings.backoff)
-    return CloudflareClient(settings.cloudflare, settings.request_timeout, retrier,
-                            settings.workers)
+    return CloudflareClient(
+        settings.cloudflare, settings.request_timeout, retrier, settings.workers
+    )
 
 
-def _cloudflare_tasks(settings: Settings, plan: LivePlan,
-                      client: CloudflareClient) -> list[Task]:
+def _cloudflare_tasks(
+    settings: Settings, plan: LivePlan, client: CloudflareClient
+) -> list[Task]:
     """Return every Cloudflare read of the plan."""
     reader = CloudflareReader(client, settings.cloudflare.account_id)
     tasks = [Task(("token",), "token verification", reader.verify_token)]
@@ -167,9 +189,11 @@ def _cloudflare_tasks(settings: Settings, plan: LivePlan,
         for name in plan.projects
     ]
     tasks += [
-        Task(("deployment", project, environment),
-             f"{environment} deployments of `{project}`",
-             _bind(reader.latest_deployment, project, environment))
+        Task(
+            ("deployment", project, environment),
+            f"{environment} deployments of `{project}`",
+            _bind(reader.latest_deployment, project, environment),
+        )
         for project, environment in plan.deployments
     ]
     return tasks

@@ -165,9 +165,7 @@ def _closing(
     result: AuditResult, context: EntryContext, vocabulary: Words
 ) -> list[str]:
     """Return the checks not run, the SARIF file and the audit id."""
-    not_run = "; ".join(
-        f"{code(n.check)} ({inline(n.reason)})" for n in result.not_run
-    )
+    not_run = "; ".join(f"{code(n.check)} ({inline(n.reason)})" for n in result.not_run)
     sarif = code(context.sarif) if context.sarif else NOTHING
     identifier = audit_id(result, commit=context.commit, pack=context.pack)
     return [

@@ -134,8 +134,12 @@ def _workflow_node(
     links = [link for link in promotion.workflows if link.workflow == path]
     file_name = path.rsplit("/", 1)[-1]
     if not any(link.present for link in links):
-        return Node(node_id, (file_name, f"{CROSS} {vocabulary.missing_file}"),
-                    Shape.WORKFLOW, "missing")
+        return Node(
+            node_id,
+            (file_name, f"{CROSS} {vocabulary.missing_file}"),
+            Shape.WORKFLOW,
+            "missing",
+        )
     title = links[0].title
     lines = (title, file_name) if title != file_name else (file_name,)
     return Node(node_id, lines, Shape.WORKFLOW, "workflow")
@@ -233,7 +237,8 @@ def _mermaid_styles(diagram: Diagram) -> Iterator[str]:
         dash = ",stroke-dasharray:5 3" if style in ("missing", "skipped") else ""
         yield f"  classDef {style} fill:{fill},stroke:{stroke},color:{color}{dash}"
     bad = [
-        index for index, edge in enumerate(diagram.edges)
+        index
+        for index, edge in enumerate(diagram.edges)
         if edge.line in (Line.BROKEN, Line.MISSING)
     ]
     if bad:

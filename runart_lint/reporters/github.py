@@ -41,8 +41,10 @@ def _annotation(finding: Finding, prefix: str) -> str:
         **_position(finding.location.span),
         "title": f"runart-lint {finding.rule_id}",
     }
-    message = f"{finding.message}\nhelp: {finding.help}" if finding.help else (
-        finding.message
+    message = (
+        f"{finding.message}\nhelp: {finding.help}"
+        if finding.help
+        else (finding.message)
     )
     return _command(COMMANDS[finding.severity], properties, message)
 

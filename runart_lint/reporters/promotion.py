@@ -152,7 +152,10 @@ def _workflow_links(audit: Audit, reached: Reached) -> Iterator[WorkflowLink]:
         workflow = deploys[0][0].workflow
         certain = any(sure for _, sure in deploys)
         yield WorkflowLink(
-            path, workflow.name, stage, _triggers(workflow),
+            path,
+            workflow.name,
+            stage,
+            _triggers(workflow),
             _gates(d for d, _ in deploys),
             LinkState.OK if certain else LinkState.UNCERTAIN,
         )
@@ -234,12 +237,18 @@ def _promotion_links(
     ungated = _ungated(result.findings)
     for source, target in zip(plan.promotion, plan.promotion[1:], strict=False):
         into = [link for link in workflows if link.stage == target and _live(link)]
-        via = tuple(dict.fromkeys(
-            text for link in into for text in (*link.triggers, *link.gates)
-        ))
+        via = tuple(
+            dict.fromkeys(
+                text for link in into for text in (*link.triggers, *link.gates)
+            )
+        )
         spec = plan.stage(target)
-        deploys = [d for (_, stage), found in reached.items() if stage == target
-                   for d, _ in found]
+        deploys = [
+            d
+            for (_, stage), found in reached.items()
+            if stage == target
+            for d, _ in found
+        ]
         if spec is not None and spec.deployed and not into:
             state = LinkState.MISSING
         elif any((d.path, d.span) in ungated for d in deploys):
@@ -261,7 +270,8 @@ def _ungated(findings: Iterable[Finding]) -> set[tuple[str, object]]:
     return {
         (f.location.path, f.location.span)
         for f in findings
-        if f.rule_id == GATE_RULE and f.severity is Severity.ERROR
+        if f.rule_id == GATE_RULE
+        and f.severity is Severity.ERROR
         and f.suppressed is None
     }
 
@@ -338,8 +348,12 @@ def _config_stages(audit: Audit, users: ConfigUsers, path: str, line: int) -> se
     for name, block in config.envs.items():
         if line == block.span.line or line in _lines(block.node):
             return set(users.get((path, name), set()))
-    return {stage for (where, _), stages in users.items() if where == path
-            for stage in stages}
+    return {
+        stage
+        for (where, _), stages in users.items()
+        if where == path
+        for stage in stages
+    }
 
 
 def _pack_stage_lines(audit: Audit) -> dict[str, set[int]]:
