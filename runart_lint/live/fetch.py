@@ -7,8 +7,9 @@ requests (a paginated list) rather than the sum of them.
 
 from __future__ import annotations
 
-import concurrent.futures
+import collections
 import logging
+import threading
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
@@ -205,31 +206,47 @@ def _bind(function: Callable[..., Any], *args: Any) -> Callable[[], Any]:
 
 
 def _run(tasks: list[Task], workers: int, deadline: Deadline) -> dict[Key, Outcome]:
-    """Run every task on the pool; a task still running at the deadline fails."""
+    """Run every task on daemon threads; a task still running at the deadline fails.
+
+    The threads are daemons, so a read that never ends (a server that trickles
+    one byte at a time) cannot keep the process alive after the report.
+    """
     if not tasks:
         return {}
     started = time.monotonic()
-    pool = concurrent.futures.ThreadPoolExecutor(
-        max_workers=workers, thread_name_prefix="runart-live"
-    )
-    futures = {pool.submit(_attempt, task): task for task in tasks}
-    done, pending = concurrent.futures.wait(futures, timeout=deadline.remaining())
-    # A read still running is abandoned, not cancelled: its thread ends when
-    # its own request timeout passes, at most 15 s later.
-    pool.shutdown(wait=False, cancel_futures=True)
+    queue: collections.deque[Task] = collections.deque(tasks)
+    outcomes: dict[Key, Outcome] = {}
+    finished = threading.Condition()
 
-    outcomes = {futures[f].key: f.result() for f in done}
-    for future in pending:
-        task = futures[future]
-        limit = f"no answer within the {deadline.seconds:g} s limit of `--live-timeout`"
-        outcomes[task.key] = FetchError(task.what, Failure("timeout", limit))
+    def work() -> None:
+        while True:
+            with finished:
+                if not queue:
+                    return
+                task = queue.popleft()
+            outcome = _attempt(task)
+            with finished:
+                outcomes[task.key] = outcome
+                finished.notify_all()
+
+    for number in range(min(workers, len(tasks))):
+        threading.Thread(target=work, name=f"runart-live-{number}", daemon=True).start()
+    with finished:
+        finished.wait_for(lambda: len(outcomes) == len(tasks), deadline.remaining())
+        late = [task for task in tasks if task.key not in outcomes]
+        queue.clear()
+        result = dict(outcomes)
+
+    limit = f"no answer within the {deadline.seconds:g} s limit of `--live-timeout`"
+    for task in late:
+        result[task.key] = FetchError(task.what, Failure("timeout", limit))
     logger.info(
         "read %d resources in %.2f s (%d not in time)",
         len(tasks),
         time.monotonic() - started,
-        len(pending),
+        len(late),
     )
-    return outcomes
+    return result
 
 
 def _attempt(task: Task) -> Outcome:
