@@ -195,6 +195,7 @@ def _audit(args: argparse.Namespace) -> int:
         raise UsageError(
             f"no such folder: {args.path}", "pass the path of a repository checkout"
         )
+    _warn_if_subfolder(root)
 
     from runart_lint.engine import Options, audit_repository
     from runart_lint.findings import Severity
@@ -225,6 +226,22 @@ def _audit(args: argparse.Namespace) -> int:
         sys.stdout.write(report)
     write_side_reports(result, audit, args, root)
     return exit_code(result, settings.fail_on)
+
+
+def _warn_if_subfolder(root: Path) -> None:
+    """Warn when `root` is below the top of its git work tree: the audit is partial."""
+    from runart_lint.gitinfo import work_tree_top
+
+    top = work_tree_top(root)
+    if top is None or top == root.resolve():
+        return
+    logger.warning(
+        "auditing only %s, a subfolder of the git repository at %s; files and "
+        "configuration outside it are not read: run from %s or pass it as PATH",
+        root,
+        top,
+        top,
+    )
 
 
 def _settings(args: argparse.Namespace, root: Path) -> Settings:

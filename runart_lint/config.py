@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import logging
 import os
 import re
+import urllib.parse
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -157,15 +159,21 @@ def load_config(path: Path, known_rules: frozenset[str]) -> LoadedConfig:
         config = _validate(shown, section, data)
         _check_values(shown, section, config, known_rules)
         _remember(text, known_rules)
+    else:
+        # Cheap, and a marker written before a check was added must not skip it.
+        _check_values(shown, section, config, known_rules)
     return LoadedConfig(config, path, shown)
 
 
-def config_schema() -> dict[str, Any]:
-    """Return the JSON schema of the configuration (of the `.runart-lint.toml` file)."""
+def config_schema(rule_ids: frozenset[str]) -> dict[str, Any]:
+    """Return the JSON schema of the configuration (of the `.runart-lint.toml` file).
+
+    `rule_ids` are the registered rules: the only keys `[severity]` accepts.
+    """
     from pydantic import TypeAdapter
 
     schema = TypeAdapter(Config).json_schema(by_alias=True)
-    _add_patterns(schema)
+    _add_patterns(schema, rule_ids)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
@@ -174,20 +182,20 @@ def config_schema() -> dict[str, Any]:
     }
 
 
-def render_schema() -> str:
+def render_schema(rule_ids: frozenset[str]) -> str:
     """Return the JSON schema as the text shipped in the package."""
     import json
 
-    return json.dumps(config_schema(), indent=2, sort_keys=True) + "\n"
+    return json.dumps(config_schema(rule_ids), indent=2, sort_keys=True) + "\n"
 
 
-def _add_patterns(schema: dict[str, Any]) -> None:
+def _add_patterns(schema: dict[str, Any], rule_ids: frozenset[str]) -> None:
     """Add to the schema the checks `_check_values` makes beyond types."""
     rule_id = {"pattern": _RULE_ID.pattern}
     properties = schema["properties"]
     for key in ("select", "ignore"):
         properties[key]["items"].update(rule_id)
-    properties["severity"]["propertyNames"] = rule_id
+    properties["severity"]["propertyNames"] = {"enum": sorted(rule_ids)}
 
     live = schema["$defs"]["LiveConfig"]["properties"]
     live["repository"]["anyOf"][0]["pattern"] = _REPOSITORY.pattern
@@ -356,6 +364,12 @@ def _check_values(
     for key, value, pattern, expected in checks:
         if value is not None and not pattern.match(value):
             _raise_value(shown, section, ("live", key), expected, value)
+    for key, value in (
+        ("github-api-url", live.github_api_url),
+        ("cloudflare-api-url", live.cloudflare_api_url),
+    ):
+        if value is not None and (problem := _url_problem(value)) is not None:
+            _raise_value(shown, section, ("live", key), problem, value)
     if live.deadline is not None and not 0 < live.deadline <= MAX_DEADLINE:
         _raise_value(
             shown,
@@ -364,6 +378,36 @@ def _check_values(
             f"a number of seconds above 0 and at most {MAX_DEADLINE}",
             live.deadline,
         )
+
+
+def _url_problem(value: str) -> str | None:
+    """Return what an API base URL should be when it cannot be used, else None.
+
+    The same rules as the live settings apply, so a bad URL fails when the file
+    loads rather than only under `--live`.
+    """
+    try:
+        parts = urllib.parse.urlsplit(value)
+        host = parts.hostname
+    except ValueError:  # an unclosed `[` of an IPv6 address
+        return "an http(s) URL"
+    if parts.scheme not in ("http", "https") or not host:
+        return "an http(s) URL"
+    if parts.username or parts.password or parts.query or parts.fragment:
+        return "a URL without credentials, a query or a fragment"
+    if parts.scheme == "http" and not _loopback(host):
+        return "an https:// URL (plain http only to this machine)"
+    return None
+
+
+def _loopback(host: str) -> bool:
+    """Return whether `host` names this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _check_rule(

@@ -41,6 +41,15 @@ def read_revision(start: Path, environ: Mapping[str, str] | None = None) -> Revi
     return _with_runner(revision, environ or {})
 
 
+def work_tree_top(start: Path) -> Path | None:
+    """Return the top of the git work tree holding `start`: the nearest `.git`."""
+    resolved = start.resolve()
+    for folder in (resolved, *resolved.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
 def _find_git_dir(start: Path) -> tuple[Path, Path] | None:
     """Return the git directory and work-tree top for `start`, searching upward."""
     for folder in (start, *start.parents):
