@@ -235,6 +235,10 @@ def _warn_if_subfolder(root: Path) -> None:
     top = work_tree_top(root)
     if top is None or top == root.resolve():
         return
+    # A folder with workflows of its own is a pipeline audited on purpose (a
+    # bundled example, a fixture), not a slip of the current directory.
+    if (root / ".github" / "workflows").is_dir():
+        return
     logger.warning(
         "auditing only %s, a subfolder of the git repository at %s; files and "
         "configuration outside it are not read: run from %s or pass it as PATH",

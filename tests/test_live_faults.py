@@ -31,7 +31,15 @@ ENDPOINTS = [
     "github secrets",
     "github variables",
     "github workflows",
+    "github branch-policies",
 ]
+# What an endpoint's fault needs to cost a check in the RunArt Foundry
+# scenario: branch patterns are judged only for a gated production.
+SETUP: dict[str, dict[str, Any]] = {
+    "github branch-policies": {
+        "github": {"environments": {"production": {"reviewers": ["release-manager"]}}}
+    },
+}
 Finding = tuple[str, str, int, str]
 
 
@@ -99,7 +107,8 @@ def test_a_failing_endpoint_costs_only_its_checks(
 ) -> None:
     api_name, name = endpoint.split(" ")
     lasting = {"api": api_name, "endpoint": name, **fault}
-    scenario = load_scenario("runart-foundry", {"faults": [lasting]})
+    extra = {"faults": [lasting], **SETUP.get(endpoint, {})}
+    scenario = load_scenario("runart-foundry", extra)
     fast_retries(monkeypatch)
 
     api, code, document, err = _audit(monkeypatch, scenario)

@@ -110,3 +110,16 @@ def test_cli_refuses_a_bad_live_url_without_live(
     assert code == 2
     assert "(.runart-lint.toml:2:1)" in err
     assert "help: set `live.github-api-url` to an http(s) URL" in err
+
+
+def test_subfolder_with_its_own_workflows_does_not_warn(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / ".git").mkdir()
+    example = tmp_path / "examples"
+    (example / ".github" / "workflows").mkdir(parents=True)
+    (example / ".github" / "workflows" / "ci.yml").write_text("on: push\njobs: {}\n")
+
+    main([str(example), "--fail-on", "never", "--no-cache"])
+
+    assert WARNING not in capsys.readouterr().err

@@ -1,4 +1,4 @@
-"""Write docs/rules/ from the rule modules' docstrings: `python tools/gen_rule_docs.py`."""
+"""Write docs/rules/ from the rule docstrings: `python tools/gen_rule_docs.py`."""
 
 from __future__ import annotations
 

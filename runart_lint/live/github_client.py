@@ -16,6 +16,7 @@ import math
 import re
 import threading
 import urllib.parse
+from dataclasses import replace
 from typing import Any
 
 from github import Auth, Github, GithubException
@@ -23,7 +24,9 @@ from github import Auth, Github, GithubException
 from runart_lint import __version__
 from runart_lint.live.settings import GitHubSettings
 from runart_lint.live.snapshot import (
+    BranchPolicy,
     Environment,
+    Fetched,
     Repository,
     WorkflowRun,
     WorkflowState,
@@ -186,7 +189,40 @@ class GitHubReader:
             f"{self._repo}/environments", what, "Actions: read", "environments"
         )
         found = (_environment(item, what) for item in items)
-        return {environment.name: environment for environment in found}
+        return {
+            environment.name: self._with_policies(environment) for environment in found
+        }
+
+    def branch_policies(self, environment: str) -> tuple[BranchPolicy, ...]:
+        """Read the name patterns of an environment's custom branch policy."""
+        what = f"deployment branch policies of environment `{environment}`"
+        path = f"{self._repo}/environments/{_quote(environment)}"
+        items = self._client.get_all(
+            f"{path}/deployment-branch-policies",
+            what,
+            "Actions: read",
+            "branch_policies",
+        )
+        return tuple(
+            BranchPolicy(_text(i, "name", what), str(i.get("type") or "branch"))
+            for i in items
+        )
+
+    def _with_policies(self, environment: Environment) -> Environment:
+        """Return the environment with its custom branch patterns, or why not read.
+
+        A failed read costs only the checks that judge these patterns, not the
+        environment list.
+        """
+        if environment.branch_policy != "custom":
+            return environment
+
+        policies: Fetched[tuple[BranchPolicy, ...]]
+        try:
+            policies = Fetched(self.branch_policies(environment.name))
+        except FetchError as error:
+            policies = Fetched.failed(error.reason)
+        return replace(environment, branch_policies=policies)
 
     def protected(self, branch: str) -> bool:
         """Read whether classic branch protection is on for `branch`."""

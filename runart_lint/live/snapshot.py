@@ -84,13 +84,26 @@ class Repository:
 
 
 @dataclass(frozen=True, slots=True)
+class BranchPolicy:
+    """One name pattern of an environment's custom deployment branch policy."""
+
+    name: str
+    type: str = "branch"
+
+
+@dataclass(frozen=True, slots=True)
 class Environment:
-    """A GitHub deployment environment and the gates in front of it."""
+    """A GitHub deployment environment and the gates in front of it.
+
+    `branch_policies` holds the name patterns of a custom branch policy; it is
+    None when the policy is not custom.
+    """
 
     name: str
     reviewers: int = 0
     wait_timer: int = 0
     branch_policy: str | None = None
+    branch_policies: Fetched[tuple[BranchPolicy, ...]] | None = None
 
     @property
     def gated(self) -> bool:

@@ -6,8 +6,10 @@ promotion order (production) and reads the GitHub environment each one
 names with `environment:` (or the stage's `github_environment`). It
 reports a job that names no environment, an environment GitHub does not
 have yet (the first run creates it without protection), and one with
-neither required reviewers nor a wait timer; a gated environment that any
-branch may deploy to (no deployment branch policy) is a warning.
+neither required reviewers nor a wait timer. A gated environment that any
+branch may deploy to is a warning: one with no deployment branch policy, or
+a custom policy whose name patterns admit more than the production branch
+(`*`, `**`, another branch's pattern, or a tag pattern).
 
 ## Why is this bad?
 An environment's protection rules are the only gate GitHub puts between a
@@ -63,8 +65,8 @@ branch_policy = "protected"
 ```
 
 ## Options
-Needs a GitHub token that can read environments (fine-grained: Actions:
-read; classic: `repo`). See [live audits](../live.md).
+Needs a GitHub token that can read environments and their deployment branch
+policies (fine-grained: Actions: read; classic: `repo`). See [live audits](../live.md).
 
 ## Known problems
 Custom deployment protection rules (GitHub Apps) are not counted as a
@@ -73,6 +75,7 @@ gate. A job whose `environment:` is an expression is not judged.
 ## References
 - [GitHub: deployment protection rules](https://docs.github.com/en/actions/managing-workflow-runs-and-deployments/managing-deployments/managing-environments-for-deployment#deployment-protection-rules)
 - [GitHub REST: list environments](https://docs.github.com/en/rest/deployments/environments#list-environments)
+- [GitHub REST: list deployment branch policies](https://docs.github.com/en/rest/deployments/branch-policies#list-deployment-branch-policies)
 """
 
 from __future__ import annotations
@@ -82,7 +85,9 @@ from collections.abc import Iterator
 from runart_lint.findings import Finding, Location, Severity
 from runart_lint.graph.deploys import Deploy
 from runart_lint.graph.model import Audit
-from runart_lint.live.plan import job_environment, production_stage
+from runart_lint.live.plan import job_environment, production_branch, production_stage
+from runart_lint.live.snapshot import BranchPolicy, Environment, Gaps
+from runart_lint.loaders.tree import Span
 from runart_lint.loaders.workflow import Job
 from runart_lint.pack import StageSpec
 from runart_lint.rules.base import RuleMeta
@@ -95,6 +100,8 @@ META = RuleMeta(
     needs_live=True,
     security=True,
 )
+# Custom patterns that match every branch name.
+ANY_BRANCH = frozenset({"*", "**"})
 
 
 def check(audit: Audit) -> Iterator[Finding]:
@@ -106,26 +113,75 @@ def check(audit: Audit) -> Iterator[Finding]:
         return
     environments = audit.live.github.environments.get()
 
+    judge = _Judge(stage, environments, production_branch(audit))
     seen: set[tuple[str, str]] = set()
     for deploy in _production_deploys(audit, stage):
+        if (deploy.workflow.path, deploy.job.id) in seen:
+            continue
+        seen.add((deploy.workflow.path, deploy.job.id))
+        finding = judge.deploy(deploy)
+        if finding is not None:
+            yield finding
+
+    judge.gaps.close()
+
+
+class _Judge:
+    """Judges the gate in front of each production deploy job."""
+
+    def __init__(
+        self, stage: StageSpec, environments: dict[str, Environment], branch: str
+    ) -> None:
+        self.stage = stage
+        self.environments = environments
+        self.branch = branch
+        self.gaps = Gaps()
+
+    def deploy(self, deploy: Deploy) -> Finding | None:
+        """Return the finding for one production deploy job, if any."""
         job = deploy.job
-        if (deploy.workflow.path, job.id) in seen:
-            continue
-        seen.add((deploy.workflow.path, job.id))
-        name = job_environment(job) or stage.github_environment
+        name = job_environment(job) or self.stage.github_environment
         if name is None and job.environment is None:
-            yield _no_environment(deploy, stage)
-            continue
-        environment = environments.get(name) if name else None
+            return _no_environment(deploy, self.stage)
+
+        environment = self.environments.get(name) if name else None
         if name is not None and (environment is None or not environment.gated):
-            yield _ungated(deploy, job, name, stage, exists=environment is not None)
-        elif environment is not None and environment.branch_policy is None:
-            yield _any_branch(deploy, job, environment.name)
+            exists = environment is not None
+            return _ungated(deploy, job, name, self.stage, exists=exists)
+        if environment is None:
+            return None
+
+        if environment.branch_policy is None:
+            return _any_branch(deploy, job, environment.name)
+        return self._custom(deploy, environment)
+
+    def _custom(self, deploy: Deploy, environment: Environment) -> Finding | None:
+        """Return the warning for custom patterns that admit other refs, if any."""
+        policies = environment.branch_policies
+        if policies is None or self.gaps.missing(policies):
+            return None
+
+        wide = [p for p in policies.value if not _only(p, self.branch)]
+        if not wide:
+            return None
+        return _wide_policy(deploy, environment.name, wide[0], self.branch)
+
+
+def _only(policy: BranchPolicy, branch: str) -> bool:
+    """Return whether a pattern admits nothing but the production branch."""
+    return policy.type == "branch" and policy.name == branch
+
+
+def _admits(policy: BranchPolicy) -> str:
+    """Return what a custom pattern lets deploy, in words."""
+    if policy.type == "branch" and policy.name in ANY_BRANCH:
+        return "every branch"
+    kind = "tags" if policy.type == "tag" else "branches"
+    return f"{kind} matching `{policy.name}`"
 
 
 def _any_branch(deploy: Deploy, job: Job, name: str) -> Finding:
     """Return the warning for a gated environment that any branch may deploy to."""
-    scalar = job.environment
     return Finding(
         rule_id=META.id,
         severity=Severity.WARNING,
@@ -133,11 +189,32 @@ def _any_branch(deploy: Deploy, job: Job, name: str) -> Finding:
         "a run from any branch can deploy to it once approved",
         help=f"limit environment `{name}` to protected branches (or to the production "
         "branch) in its deployment branch settings",
-        location=Location(
-            deploy.workflow.path, scalar.span if scalar is not None else job.key_span
-        ),
+        location=Location(deploy.workflow.path, _environment_span(job)),
         key=f"{job.id}/environment/{name}/branches",
     )
+
+
+def _wide_policy(
+    deploy: Deploy, name: str, policy: BranchPolicy, branch: str
+) -> Finding:
+    """Return the warning for a custom policy that admits more than `branch`."""
+    job = deploy.job
+    return Finding(
+        rule_id=META.id,
+        severity=Severity.WARNING,
+        message=f"environment `{name}` has a gate but its custom deployment branch "
+        f"policy lets {_admits(policy)} deploy once approved, not only `{branch}`",
+        help=f"limit environment `{name}` to the `{branch}` branch in its deployment "
+        "branch settings",
+        location=Location(deploy.workflow.path, _environment_span(job)),
+        key=f"{job.id}/environment/{name}/branches",
+    )
+
+
+def _environment_span(job: Job) -> Span:
+    """Return where a job names its environment, else where the job starts."""
+    scalar = job.environment
+    return scalar.span if scalar is not None else job.key_span
 
 
 def _production_deploys(audit: Audit, stage: StageSpec) -> list[Deploy]:
@@ -173,8 +250,7 @@ def _ungated(
 ) -> Finding:
     """Return the finding for an environment without protection rules."""
     state = "does not exist yet, so its first run creates it" if not exists else "has"
-    scalar = job.environment
-    span = scalar.span if scalar is not None else job.key_span
+    span = _environment_span(job)
     return Finding(
         rule_id=META.id,
         severity=META.severity,

@@ -33,6 +33,10 @@ ROUTES = (
     (re.compile(r"^/environments/(?P<env>[^/]+)$"), "environment"),
     (re.compile(r"^/environments/(?P<env>[^/]+)/secrets$"), "env-secrets"),
     (re.compile(r"^/environments/(?P<env>[^/]+)/variables$"), "env-variables"),
+    (
+        re.compile(r"^/environments/(?P<env>[^/]+)/deployment-branch-policies$"),
+        "branch-policies",
+    ),
     (re.compile(r"^/branches/(?P<branch>[^/]+)$"), "branch"),
     (re.compile(r"^/branches/(?P<branch>[^/]+)/protection$"), "protection"),
     (re.compile(r"^/rules/branches/(?P<branch>.+)$"), "rules"),
@@ -223,6 +227,20 @@ class GitHubFake:
             return Answer(404, self.error_body(404, "Not Found"))
         values = self._envs()[env].get("variables", {})
         return self._values(rest, query, values, "env-variables")
+
+    def _branch_policies(self, rest: str, query: dict[str, str], env: str) -> Answer:
+        """Answer the custom branch patterns; 404 unless the policy is custom."""
+        data = self._envs().get(env)
+        if data is None:
+            return Answer(404, self.error_body(404, "Not Found"))
+        if data.get("branch_policy") != "custom":
+            message = "Custom branch policies are not enabled for this environment"
+            return Answer(404, self.error_body(404, message))
+        items = [
+            _branch_policy(i, pattern)
+            for i, pattern in enumerate(data.get("branch_policies", []))
+        ]
+        return self._page(items, rest, query, "branch-policies", "branch_policies")
 
     def _branch(self, rest: str, query: dict[str, str], branch: str) -> Answer:
         data = self._branches().get(branch)
@@ -488,6 +506,19 @@ class GitHubFake:
             "actor": {"login": "octocat", "id": 1},
             "repository": {"id": self.id, "full_name": self.full_name},
         }
+
+
+def _branch_policy(index: int, pattern: str | dict[str, str]) -> dict[str, Any]:
+    """Return a branch policy body; a bare string is a branch pattern."""
+    if isinstance(pattern, str):
+        pattern = {"name": pattern}
+    number = 361471 + index
+    return {
+        "id": number,
+        "node_id": f"MDE2OkdhdGVCcmFuY2hQb2xpY3k{number}",
+        "name": pattern["name"],
+        "type": pattern.get("type", "branch"),
+    }
 
 
 def _run_matches(run: dict[str, Any], query: dict[str, str]) -> bool:
