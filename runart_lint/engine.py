@@ -120,7 +120,8 @@ def load_files(
     for source in files:
         text, problem = read_text(root / source.path)
         if text is None:
-            parsed_files.append(ParsedFile(source.path, None, (problem,)))  # type: ignore[arg-type]
+            problems = (problem,) if problem is not None else ()
+            parsed_files.append(ParsedFile(source.path, None, problems))
             continue
         sources[source.path] = text
         if cache is None:

@@ -6,7 +6,7 @@ import enum
 import logging
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -173,7 +173,9 @@ def _relative(root: Path, path: Path) -> str:
     return "" if rel == "." else Path(rel).as_posix()
 
 
-def _log_walk_error(skipped: list[SkippedPath], root: Path):  # type: ignore[no-untyped-def]
+def _log_walk_error(
+    skipped: list[SkippedPath], root: Path
+) -> Callable[[OSError], None]:
     """Return an `os.walk` error handler that records unreadable folders."""
 
     def record(error: OSError) -> None:
