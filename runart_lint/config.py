@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import logging
-import os
 import re
 import urllib.parse
 from dataclasses import dataclass, field, fields, replace
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from runart_lint import __version__
+from runart_lint.loaders.cache import cache_root
 from runart_lint.loaders.toml_doc import load_toml
 from runart_lint.loaders.tree import Mapping, Node, Sequence, Span, to_python
 
@@ -485,15 +485,9 @@ def _span_at(section: Mapping, location: tuple[object, ...]) -> Span:
 
 def _cache_marker(text: str, known_rules: frozenset[str]) -> Path:
     """Return the marker file that says this configuration text validated."""
-    base = os.environ.get("RUNART_LINT_CACHE_DIR")
-    if base:
-        folder = Path(base)
-    else:
-        xdg = os.environ.get("XDG_CACHE_HOME")
-        folder = (Path(xdg) if xdg else Path.home() / ".cache") / "runart-lint"
     key = "\0".join((__version__, *sorted(known_rules), text))
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
-    return folder / "configs" / f"{digest}.ok"
+    return cache_root() / "configs" / f"{digest}.ok"
 
 
 def _from_cache(text: str, data: object, known_rules: frozenset[str]) -> Config | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
-import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from runart_lint import __version__
+from runart_lint.loaders.cache import cache_root
 from runart_lint.loaders.toml_doc import load_toml
 from runart_lint.loaders.tree import Mapping, Node, Sequence, Span, to_python
 
@@ -387,12 +387,8 @@ def _error_at(
 
 def _cache_file(text: str) -> Path | None:
     """Return the marker file that says this pack text was validated."""
-    base = os.environ.get("RUNART_LINT_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
-    folder = Path(base) if base else Path.home() / ".cache"
-    if not os.environ.get("RUNART_LINT_CACHE_DIR"):
-        folder = folder / "runart-lint"
     digest = hashlib.sha256(f"{__version__}\0{text}".encode()).hexdigest()
-    return folder / "packs" / f"{digest}.ok"
+    return cache_root() / "packs" / f"{digest}.ok"
 
 
 def _from_cache(text: str, data: object) -> Pack | None:

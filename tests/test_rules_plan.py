@@ -19,6 +19,12 @@ import runart_lint.rules as registry
 from runart_lint.cli import main
 from runart_lint.engine import Options, audit_repository
 from runart_lint.findings import Confidence, Finding, Severity
+from runart_lint.graph.stages import (
+    DEV_TIER,
+    PRODUCTION_TIER,
+    STAGING_TIER,
+    env_tier,
+)
 from runart_lint.pack import load_pack
 from runart_lint.reporters.sarif import render_sarif
 from runart_lint.rules import (
@@ -33,12 +39,6 @@ from runart_lint.rules import (
     unordered_promotion,
 )
 from runart_lint.rules.base import Rule, rule_from_module
-from runart_lint.rules.skipped_stage import (
-    DEV_TIER,
-    PRODUCTION_TIER,
-    STAGING_TIER,
-    env_tier,
-)
 
 MODULES: tuple[ModuleType, ...] = (
     deploy_without_config,

@@ -57,8 +57,8 @@ class Graph:
 
     def link(self, source: NodeKey, kind: str, target: NodeKey, **data: object) -> None:
         """Add an edge `source -kind-> target`, creating missing nodes."""
-        self.add(source) if source not in self.nodes else None
-        self.add(target) if target not in self.nodes else None
+        self.nodes.setdefault(source, None)
+        self.nodes.setdefault(target, None)
         edge = Edge(source, kind, target, tuple(sorted(data.items())))
         self.outgoing[source].append(edge)
         self.incoming[target].append(edge)

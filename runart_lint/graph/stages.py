@@ -1,10 +1,14 @@
-"""Decide which stage of the plan a deploy command really reaches."""
+"""Stages of the plan: which one a deploy reaches, and the config block it uses."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
+from runart_lint.findings import Location
 from runart_lint.graph.deploys import Deploy
+from runart_lint.loaders.tree import Span
+from runart_lint.loaders.wrangler import EnvBlock, WranglerConfig
 from runart_lint.pack import StageSpec
 
 if TYPE_CHECKING:
@@ -121,4 +125,69 @@ def _worker_name(deploy: Deploy) -> str | None:
         return deploy.project.text
     if deploy.config is not None:
         return deploy.config.worker_name(deploy.env_name)
+    return None
+
+
+def stage_block(config: WranglerConfig, stage: StageSpec) -> EnvBlock | None:
+    """Return the block of `config` a stage deploys with.
+
+    `config_env` unset means the top level. A Pages config without the named
+    block falls back to the top level (wrangler >= 3.36); a Workers config
+    without it has no block, since `--env` then fails or makes a new Worker.
+    """
+    if stage.config_env is None:
+        return config.top
+    block = config.envs.get(stage.config_env)
+    if block is None and config.is_pages:
+        return config.top
+    return block
+
+
+def block_anchor(config: WranglerConfig, block: EnvBlock) -> Span:
+    """Return where to point at a block: its header, or the top-level `name`."""
+    if block.name is not None:
+        return block.span
+    if "name" in config.root:
+        return config.root.key_span("name")
+    return Span.point(1, 1)
+
+
+def pack_location(audit: Audit, span: Span) -> Location | None:
+    """Return a place in the rule pack, when the pack file is in the repository."""
+    path = audit.pack_file()
+    return Location(path, span) if path is not None else None
+
+
+def pack_path(audit: Audit) -> str:
+    """Return the pack file's path, relative to the repository when inside it."""
+    return audit.pack_file() or audit.pack.path
+
+
+# Environment names outside these lists have no tier, so such an environment
+# is never reported by the pack-free check.
+DEV_TIER = 0
+STAGING_TIER = 1
+PRODUCTION_TIER = 2
+_TIERS = (
+    (DEV_TIER, r"dev|development|local|test|testing|ci|e2e"),
+    (
+        STAGING_TIER,
+        r"pre-?prod.*|preview.*|stag.*|stg|canary|beta|alpha|next|qa|uat|"
+        r"rc|demo|sandbox|review|pr",
+    ),
+    (
+        PRODUCTION_TIER,
+        r"prod|production|live|release|main|master|prod[_-].*|"
+        r"production[_-].*",
+    ),
+)
+
+
+def env_tier(name: str | None) -> int | None:
+    """Return where an environment name sits on the way to production, if known."""
+    if name is None:
+        return None
+    for tier, pattern in _TIERS:
+        if re.fullmatch(pattern, name.lower()):
+            return tier
     return None

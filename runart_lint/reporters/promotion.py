@@ -370,7 +370,7 @@ def _pack_stage_lines(audit: Audit) -> dict[str, set[int]]:
 
 def _pack_file(audit: Audit) -> str:
     """Return the pack's path as findings name it."""
-    from runart_lint.rules.missing_stage_config import pack_path
+    from runart_lint.graph.stages import pack_path
 
     return pack_path(audit)
 

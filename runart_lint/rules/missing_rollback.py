@@ -116,11 +116,11 @@ from runart_lint.graph.expressions import (
 )
 from runart_lint.graph.model import Audit
 from runart_lint.graph.shell import split_commands
+from runart_lint.graph.stages import PRODUCTION_TIER, env_tier
 from runart_lint.loaders.tree import Scalar, Span, walk_scalars
 from runart_lint.loaders.workflow import Job, Step, Workflow
 from runart_lint.pack import StageSpec
 from runart_lint.rules.base import RuleMeta
-from runart_lint.rules.skipped_stage import PRODUCTION_TIER, env_tier
 
 META = RuleMeta(
     id="missing-rollback",

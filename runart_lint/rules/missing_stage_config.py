@@ -95,6 +95,7 @@ from collections.abc import Iterator
 
 from runart_lint.findings import Finding, Location, Severity
 from runart_lint.graph.model import Audit
+from runart_lint.graph.stages import block_anchor, pack_location, stage_block
 from runart_lint.loaders.tree import Scalar, Span
 from runart_lint.loaders.wrangler import EnvBlock, WranglerConfig
 from runart_lint.pack import StageSpec
@@ -120,30 +121,6 @@ def check(audit: Audit) -> Iterator[Finding]:
         elif not audit.present(stage.config):
             # A config that is there but cannot be read is `invalid-file`'s.
             yield from _missing_file(audit, stage, stage.config)
-
-
-def stage_block(config: WranglerConfig, stage: StageSpec) -> EnvBlock | None:
-    """Return the block of `config` a stage deploys with.
-
-    `config_env` unset means the top level. A Pages config without the named
-    block falls back to the top level (wrangler >= 3.36); a Workers config
-    without it has no block, since `--env` then fails or makes a new Worker.
-    """
-    if stage.config_env is None:
-        return config.top
-    block = config.envs.get(stage.config_env)
-    if block is None and config.is_pages:
-        return config.top
-    return block
-
-
-def block_anchor(config: WranglerConfig, block: EnvBlock) -> Span:
-    """Return where to point at a block: its header, or the top-level `name`."""
-    if block.name is not None:
-        return block.span
-    if "name" in config.root:
-        return config.root.key_span("name")
-    return Span.point(1, 1)
 
 
 def _check_config(stage: StageSpec, config: WranglerConfig) -> Iterator[Finding]:
@@ -296,14 +273,3 @@ def _missing_file_location(
     if sibling is not None:
         return Location(sibling.path, block_anchor(sibling, sibling.top))
     return None
-
-
-def pack_location(audit: Audit, span: Span) -> Location | None:
-    """Return a place in the rule pack, when the pack file is in the repository."""
-    path = audit.pack_file()
-    return Location(path, span) if path is not None else None
-
-
-def pack_path(audit: Audit) -> str:
-    """Return the pack file's path, relative to the repository when inside it."""
-    return audit.pack_file() or audit.pack.path

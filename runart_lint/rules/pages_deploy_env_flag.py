@@ -90,9 +90,9 @@ from collections.abc import Iterator
 from runart_lint.findings import Confidence, Finding, Location, Severity
 from runart_lint.graph.deploys import Deploy
 from runart_lint.graph.expressions import Value
+from runart_lint.graph.jobs import blocked_for_all, step_blocked_for_all
 from runart_lint.graph.model import Audit
 from runart_lint.rules.base import RuleMeta
-from runart_lint.rules.fork_pr_secrets import blocked_for_all, step_blocked_for_all
 
 META = RuleMeta(
     id="pages-deploy-env-flag",

@@ -80,18 +80,18 @@ from dataclasses import dataclass
 
 from runart_lint.findings import Finding, Location, Severity
 from runart_lint.graph.expressions import expressions
-from runart_lint.graph.model import Audit
-from runart_lint.graph.positions import locate
-from runart_lint.loaders.tree import Scalar, Span
-from runart_lint.loaders.workflow import Job, Step, Workflow
-from runart_lint.rules.base import RuleMeta
-from runart_lint.rules.fork_pr_secrets import (
+from runart_lint.graph.jobs import (
     approval_gate,
     blocked,
     disabled,
     is_deploy_job,
     secret_uses,
 )
+from runart_lint.graph.model import Audit
+from runart_lint.graph.positions import locate
+from runart_lint.loaders.tree import Scalar, Span
+from runart_lint.loaders.workflow import Job, Step, Workflow
+from runart_lint.rules.base import RuleMeta
 
 META = RuleMeta(
     id="pr-target-checkout",

@@ -103,6 +103,7 @@ from dataclasses import dataclass, field
 from runart_lint.findings import Finding, Location, Severity
 from runart_lint.graph.deploys import Deploy
 from runart_lint.graph.model import Audit
+from runart_lint.graph.stages import env_tier, stage_block
 from runart_lint.loaders.tree import Scalar
 from runart_lint.loaders.wrangler import (
     PAGES_ENVIRONMENTS,
@@ -111,8 +112,6 @@ from runart_lint.loaders.wrangler import (
     WranglerConfig,
 )
 from runart_lint.rules.base import RuleMeta
-from runart_lint.rules.missing_stage_config import stage_block
-from runart_lint.rules.skipped_stage import env_tier
 
 META = RuleMeta(
     id="shared-kv-namespace",

@@ -85,19 +85,21 @@ reports that case.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from runart_lint.findings import Finding, Location, Severity
 from runart_lint.graph.model import Audit
-from runart_lint.loaders.wrangler import EnvBlock, WranglerConfig
-from runart_lint.pack import StageSpec
-from runart_lint.rules.base import RuleMeta
-from runart_lint.rules.missing_stage_config import (
+from runart_lint.graph.stages import (
+    PRODUCTION_TIER,
+    STAGING_TIER,
     block_anchor,
+    env_tier,
     pack_location,
     stage_block,
 )
+from runart_lint.loaders.wrangler import EnvBlock, WranglerConfig
+from runart_lint.pack import StageSpec
+from runart_lint.rules.base import RuleMeta
 
 META = RuleMeta(
     id="skipped-stage",
@@ -105,35 +107,6 @@ META = RuleMeta(
     severity=Severity.WARNING,
     inputs=("pack", "wrangler", "workflows"),
 )
-
-# Environment names outside these lists have no tier, so such an environment
-# is never reported by the pack-free check.
-DEV_TIER = 0
-STAGING_TIER = 1
-PRODUCTION_TIER = 2
-_TIERS = (
-    (DEV_TIER, r"dev|development|local|test|testing|ci|e2e"),
-    (
-        STAGING_TIER,
-        r"pre-?prod.*|preview.*|stag.*|stg|canary|beta|alpha|next|qa|uat|"
-        r"rc|demo|sandbox|review|pr",
-    ),
-    (
-        PRODUCTION_TIER,
-        r"prod|production|live|release|main|master|prod[_-].*|"
-        r"production[_-].*",
-    ),
-)
-
-
-def env_tier(name: str | None) -> int | None:
-    """Return where an environment name sits on the way to production, if known."""
-    if name is None:
-        return None
-    for tier, pattern in _TIERS:
-        if re.fullmatch(pattern, name.lower()):
-            return tier
-    return None
 
 
 def check(audit: Audit) -> Iterator[Finding]:

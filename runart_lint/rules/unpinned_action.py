@@ -67,13 +67,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from runart_lint.findings import Finding, Location, Severity
+from runart_lint.graph.jobs import deploy_jobs, local_action
 from runart_lint.graph.model import Audit
 from runart_lint.graph.positions import locate
 from runart_lint.loaders.tree import Scalar
 from runart_lint.loaders.workflow import Job, Workflow
 from runart_lint.rules.base import RuleMeta
-from runart_lint.rules.fork_pr_secrets import deploy_jobs
-from runart_lint.rules.untrusted_input_in_run import local_action
 
 META = RuleMeta(
     id="unpinned-action",

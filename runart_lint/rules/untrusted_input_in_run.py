@@ -74,19 +74,20 @@ from dataclasses import dataclass
 
 from runart_lint.findings import Confidence, Finding, Location, Severity
 from runart_lint.graph.expressions import Expression, Scope, expressions
+from runart_lint.graph.jobs import (
+    blocked,
+    closing_paren,
+    deploy_jobs,
+    local_action,
+    split_top_level,
+    step_blocked,
+    unwrap,
+)
 from runart_lint.graph.model import Audit
 from runart_lint.graph.positions import locate
 from runart_lint.loaders.tree import Mapping, Scalar
 from runart_lint.loaders.workflow import Action, Job, Step, Workflow
 from runart_lint.rules.base import RuleMeta
-from runart_lint.rules.fork_pr_secrets import (
-    blocked,
-    closing_paren,
-    deploy_jobs,
-    split_top_level,
-    step_blocked,
-    unwrap,
-)
 
 META = RuleMeta(
     id="untrusted-input-in-run",
@@ -223,14 +224,6 @@ def _step_scripts(step: Step, path: str, reading: Reading) -> Iterator[Script]:
     script = step.with_.scalar("script") if step.with_ is not None else None
     if script is not None and GITHUB_SCRIPT.match(uses):
         yield Script(script, "script", path, step, reading)
-
-
-def local_action(audit: Audit, step: Step) -> Action | None:
-    """Return the local composite action a step uses, if it was loaded."""
-    uses = step.uses.text() if step.uses is not None else ""
-    if not uses.startswith("./"):
-        return None
-    return audit.actions.get(posixpath.normpath(uses[2:]))
 
 
 def _action_scripts(action: Action, step: Step, caller: Reading) -> Iterator[Script]:
