@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
 
 from runart_lint.findings import AuditResult, Finding
+from runart_lint.records import record, replace
 
 FORMAT_VERSION = 1
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Baseline:
     """How many findings of each fingerprint the baseline accepts."""
 

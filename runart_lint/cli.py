@@ -309,9 +309,8 @@ def _seconds(text: str) -> float:
 
 def _load_pack(settings: Settings) -> LoadedPack:
     """Load the rule pack, with the deployment log the configuration names."""
-    from dataclasses import replace
-
     from runart_lint.pack import PackError, load_pack
+    from runart_lint.records import replace
 
     try:
         pack = load_pack(settings.pack)

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import logging
 import re
-import urllib.parse
-from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -15,6 +12,14 @@ from runart_lint import __version__
 from runart_lint.loaders.cache import cache_root
 from runart_lint.loaders.toml_doc import load_toml
 from runart_lint.loaders.tree import Mapping, Node, Sequence, Span, to_python
+from runart_lint.records import (
+    dataclass_mirror,
+    field,
+    fields,
+    from_mirror,
+    record,
+    replace,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -39,9 +44,9 @@ def _kebab(name: str) -> str:
     return name.replace("_", "-")
 
 
-# The models are plain frozen dataclasses so that a run whose configuration
-# validated before never imports pydantic (about 0.1 s of a hook's run);
-# pydantic validates them on a cache miss and writes the JSON schema.
+# The models are plain records so that a run whose configuration validated
+# before never imports pydantic (about 0.1 s of a hook's run); pydantic
+# validates their dataclass mirrors on a cache miss and writes the JSON schema.
 _STRICT: dict[str, Any] = {
     "extra": "forbid",
     "alias_generator": _kebab,
@@ -49,7 +54,7 @@ _STRICT: dict[str, Any] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LiveConfig:
     """Settings of live audits; tokens are read from the environment only."""
 
@@ -66,7 +71,7 @@ class LiveConfig:
     """The time the whole live audit may take, in seconds (default: 60)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Config:
     """runart-lint's configuration, as written in the file."""
 
@@ -95,7 +100,7 @@ class Config:
     """Settings of live audits."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LoadedConfig:
     """A validated configuration and the file it came from."""
 
@@ -172,7 +177,7 @@ def config_schema(rule_ids: frozenset[str]) -> dict[str, Any]:
     """
     from pydantic import TypeAdapter
 
-    schema = TypeAdapter(Config).json_schema(by_alias=True)
+    schema = TypeAdapter(dataclass_mirror(Config)).json_schema(by_alias=True)
     _add_patterns(schema, rule_ids)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -275,7 +280,9 @@ def _validate(shown: str, section: Mapping, data: object) -> Config:
     from pydantic import TypeAdapter, ValidationError
 
     try:
-        config: Config = TypeAdapter(Config).validate_python(data)
+        config: Config = from_mirror(
+            TypeAdapter(dataclass_mirror(Config)).validate_python(data)
+        )
     except ValidationError as error:
         raise _error_from(shown, section, error.errors()[0]) from None
     return config
@@ -386,6 +393,8 @@ def _url_problem(value: str) -> str | None:
     The same rules as the live settings apply, so a bad URL fails when the file
     loads rather than only under `--live`.
     """
+    import urllib.parse  # only a configuration with API URLs pays for it
+
     try:
         parts = urllib.parse.urlsplit(value)
         host = parts.hostname
@@ -402,6 +411,8 @@ def _url_problem(value: str) -> str | None:
 
 def _loopback(host: str) -> bool:
     """Return whether `host` names this machine."""
+    import ipaddress  # only a configuration with API URLs pays for it
+
     if host == "localhost":
         return True
     try:
@@ -512,7 +523,7 @@ def _remember(text: str, known_rules: frozenset[str]) -> None:
 
 
 def _build(data: Any) -> Config:
-    """Build the dataclasses from data that validated before."""
+    """Build the records from data that validated before."""
     values = {key.replace("-", "_"): value for key, value in data.items()}
     live = values.pop("live", {})
     for key in ("include", "exclude", "select", "ignore"):
@@ -522,7 +533,7 @@ def _build(data: Any) -> Config:
     return Config(**values, live=LiveConfig(**live_values))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Settings:
     """What one run uses: the configuration with the command line's flags applied."""
 

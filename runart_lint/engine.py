@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +23,7 @@ from runart_lint.loaders.tree import Diagnostic, ParsedFile, Span
 from runart_lint.loaders.workflow import Action, Workflow, build_action, build_workflow
 from runart_lint.loaders.wrangler import WranglerConfig, build_config
 from runart_lint.pack import LoadedPack
+from runart_lint.records import field, record, replace
 from runart_lint.rules.base import Rule
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Options:
     """What to check and how findings are adjusted."""
 
@@ -48,7 +48,7 @@ class Options:
     cache_dir: Path | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Loaded:
     """The repository as read from disk, before any rule runs."""
 

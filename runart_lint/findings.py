@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
 
 from runart_lint.loaders.tree import Span
+from runart_lint.records import field, record
 
 
 class Severity(enum.IntEnum):
@@ -39,7 +39,7 @@ class Confidence(enum.IntEnum):
         return self.name.lower()
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@record(order=True)
 class Location:
     """A repository-relative POSIX path and, when known, a span in it."""
 
@@ -53,7 +53,7 @@ class Location:
         return f"{self.path}:{self.span.line}:{self.span.col}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Finding:
     """One problem at one place, with what to do about it."""
 
@@ -87,7 +87,7 @@ class Finding:
         return (self.location.path, line, col, self.rule_id, self.message)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NotRun:
     """A check that could not run, and why; never reported as passed."""
 
@@ -103,7 +103,7 @@ class CheckUnavailable(Exception):
         self.reason = reason
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AuditResult:
     """Everything one audit produced, ready for the reporters."""
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+
+from runart_lint.records import record
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +21,7 @@ MAX_SYMREF_DEPTH = 5
 _SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Revision:
     """The commit checked out, its branch, and the top of the work tree."""
 

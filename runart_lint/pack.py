@@ -7,8 +7,6 @@ import hashlib
 import logging
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -16,19 +14,20 @@ from runart_lint import __version__
 from runart_lint.loaders.cache import cache_root
 from runart_lint.loaders.toml_doc import load_toml
 from runart_lint.loaders.tree import Mapping, Node, Sequence, Span, to_python
+from runart_lint.records import dataclass_mirror, field, from_mirror, record
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_PACK = "runart-foundry"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _SECRET_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
-# Models are plain frozen dataclasses so that a run with an already validated
-# pack never imports pydantic (about 0.1 s); pydantic validates them on a
-# cache miss, with unknown keys refused.
+# Models are plain records so that a run with an already validated pack never
+# imports pydantic (about 0.1 s); pydantic validates their dataclass mirrors
+# on a cache miss, with unknown keys refused.
 _STRICT: dict[str, Any] = {"extra": "forbid"}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TriggerSpec:
     """An event that should start a stage's workflow."""
 
@@ -37,7 +36,7 @@ class TriggerSpec:
     branches: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StageSpec:
     """One stage of the promotion path."""
 
@@ -58,7 +57,7 @@ class StageSpec:
     github_environment: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CredentialSpec:
     """A credential every deploy job needs, under one agreed name."""
 
@@ -70,7 +69,7 @@ class CredentialSpec:
     env: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SecretsSpec:
     """The unified secret names of the plan."""
 
@@ -79,7 +78,7 @@ class SecretsSpec:
     variables: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RollbackSpec:
     """Whether production must be restorable by hand, and how."""
 
@@ -89,7 +88,7 @@ class RollbackSpec:
     workflow: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PackInfo:
     """What the pack is and which branch production deploys from."""
 
@@ -100,7 +99,7 @@ class PackInfo:
     log: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Pack:
     """A whole deployment plan."""
 
@@ -130,7 +129,7 @@ class Pack:
         return deployed[names.index(name) - 1]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LoadedPack:
     """A validated pack, where it came from, and the spans of its stages."""
 
@@ -213,7 +212,9 @@ def _validate(path: str, root: Mapping, data: object, text: str) -> Pack:
     from pydantic import TypeAdapter, ValidationError
 
     try:
-        pack = TypeAdapter(Pack).validate_python(data)
+        pack: Pack = from_mirror(
+            TypeAdapter(dataclass_mirror(Pack)).validate_python(data)
+        )
     except ValidationError as error:
         first = error.errors()[0]
         location = tuple(first["loc"])
@@ -416,7 +417,7 @@ def _remember(text: str) -> None:
 
 
 def _build_pack(data: Any) -> Pack:
-    """Build the dataclasses from data that validated before."""
+    """Build the records from data that validated before."""
     secrets = data.get("secrets", {})
     return Pack(
         pack=_make(PackInfo, data["pack"]),
@@ -482,7 +483,7 @@ def _span_at(root: Mapping, location: tuple[object, ...]) -> Span:
 
 def _packs_dir() -> Path:
     """Return the folder of built-in packs: in the wheel, or in a checkout."""
-    shipped = Path(str(resources.files("runart_lint"))) / "packs"
+    shipped = Path(__file__).resolve().parent / "packs"
     if shipped.is_dir():
         return shipped
     return Path(__file__).resolve().parent.parent / "rules"

@@ -8,8 +8,9 @@ import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from typing import TYPE_CHECKING
+
+from runart_lint.records import replace
 
 if TYPE_CHECKING:
     from runart_lint.findings import AuditResult, Finding, Location

@@ -7,7 +7,6 @@ import posixpath
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from runart_lint.graph.deploys import Deploy
@@ -16,6 +15,7 @@ from runart_lint.graph.model import Audit
 from runart_lint.loaders.tree import Mapping, Scalar, Span, walk_scalars
 from runart_lint.loaders.wrangler import WranglerConfig
 from runart_lint.pack import LoadedPack, Pack, PackInfo, RollbackSpec
+from runart_lint.records import field, record
 
 DEFAULT_OUTPUT = "runart-lint-pack.toml"
 PRODUCTION_BRANCHES = ("main", "master")
@@ -32,7 +32,7 @@ _TOKEN_KEYS = ("apiToken", "CLOUDFLARE_API_TOKEN")
 _ACCOUNT_KEYS = ("accountId", "CLOUDFLARE_ACCOUNT_ID")
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class StageDraft:
     """A stage being inferred: what the first deploy of it says, and its sources."""
 
@@ -47,7 +47,7 @@ class StageDraft:
     also: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Starter:
     """The pack text, and what went into it."""
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
 
 from runart_lint.findings import Finding
 from runart_lint.loaders.tree import Mapping, Node, ParsedFile, Scalar, Sequence, Span
+from runart_lint.records import field, record, replace
 
 TAG = "runart-lint"
 # `runart-lint: ignore[id, id] reason`, after the comment marker.
@@ -21,7 +21,7 @@ JSON_SUFFIXES = (".json", ".jsonc")
 YAML_SUFFIXES = (".yml", ".yaml")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RuleRef:
     """One rule id named by a directive, and where it is written."""
 
@@ -29,7 +29,7 @@ class RuleRef:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Directive:
     """A suppression comment: the rules it names and the lines it covers."""
 
@@ -43,7 +43,7 @@ class Directive:
     malformed: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Outcome:
     """Findings with suppressions applied, and the rule ids that matched nothing."""
 

@@ -674,14 +674,13 @@ def _error_paths(scratch: Path, repo: Path, canaries: Canaries) -> Iterator[Tria
 @contextlib.contextmanager
 def _failing_rule(token: str) -> Iterator[None]:
     """Make the first rule raise an exception that quotes `token`."""
-    import dataclasses
-
     from runart_lint import rules as registry
+    from runart_lint.records import replace
 
     def fail(audit: object) -> object:
         raise ValueError(f"cannot check {token}")
 
-    broken = dataclasses.replace(registry.RULES[0], check=fail)
+    broken = replace(registry.RULES[0], check=fail)
     patched = type(registry.RULES)([broken, *registry.RULES[1:]])
     with mock.patch.object(registry, "RULES", patched):
         yield

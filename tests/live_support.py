@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import gc
 import io
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from fakeapi import FakeAPI, load_scenario
 
 from runart_lint.cli import main
 from runart_lint.live import settings
+from runart_lint.records import replace
 
 PIPELINE = REPO / "tests" / "fixtures" / "live" / "pipeline"
 # Recognisable fake tokens: no output, log or report may ever contain them.
@@ -57,7 +57,7 @@ def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     load = settings.load_settings
 
     def fast(*args: Any, **kwargs: Any) -> Any:
-        return dataclasses.replace(load(*args, **kwargs), backoff=0.01)
+        return replace(load(*args, **kwargs), backoff=0.01)
 
     monkeypatch.setattr(settings, "load_settings", fast)
 

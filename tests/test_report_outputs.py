@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -14,6 +13,7 @@ from runart_lint.findings import AuditResult, Finding, Location, NotRun, Severit
 from runart_lint.graph.model import Audit
 from runart_lint.loaders.tree import Span
 from runart_lint.pack import load_pack
+from runart_lint.records import replace
 from runart_lint.reporters.bitacora import (
     EntryContext,
     audit_id,

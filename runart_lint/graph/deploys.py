@@ -5,7 +5,6 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from runart_lint.graph.expressions import Scope, Value, resolve, resolve_text
@@ -20,6 +19,7 @@ from runart_lint.graph.shell import (
 from runart_lint.loaders.tree import Mapping, Scalar, Span
 from runart_lint.loaders.workflow import Action, Job, Step, Workflow
 from runart_lint.loaders.wrangler import WranglerConfig
+from runart_lint.records import field, record
 
 WRANGLER_ACTION = re.compile(r"^cloudflare/wrangler-action(?:@|$)", re.I)
 PAGES_ACTION = re.compile(r"^cloudflare/pages-action(?:@|$)", re.I)
@@ -29,7 +29,7 @@ DEPLOY_VERBS = frozenset(
 CONFIG_NAMES = ("wrangler.json", "wrangler.jsonc", "wrangler.toml")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Deploy:
     """One wrangler command a step runs, with every value resolved offline."""
 
@@ -91,7 +91,7 @@ def always_false(condition: Scalar | None) -> bool:
     return text.lower() in ("false", "0")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StepContext:
     """Where a step runs: its workflow, job, env scope and inherited folder."""
 

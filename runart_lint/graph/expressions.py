@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from runart_lint.loaders.tree import Mapping, Scalar, Span
+from runart_lint.records import record
 
 EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.S)
 CONTEXT_REF = re.compile(
@@ -17,7 +17,7 @@ SHELL_VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_
 MAX_RESOLVE_DEPTH = 8
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Expression:
     """One `${{ ... }}` in a string, with its offsets in that string."""
 
@@ -30,7 +30,7 @@ class Expression:
         return tuple(_normalise(m.group(1)) for m in CONTEXT_REF.finditer(self.body))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Value:
     """A value as written and, when it can be known offline, as it resolves."""
 
@@ -50,7 +50,7 @@ class Value:
         return self.text if self.text is not None else self.raw
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Scope:
     """The `env:` layers (innermost first) and `inputs` a value is read in."""
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from runart_lint.graph.deploys import Deploy
 from runart_lint.graph.expressions import expressions
@@ -18,6 +17,7 @@ from runart_lint.graph.model import Audit
 from runart_lint.graph.positions import locate
 from runart_lint.loaders.tree import Scalar, Span, walk_scalars
 from runart_lint.loaders.workflow import Action, Job, Step, Workflow
+from runart_lint.records import record
 
 SECRET_REF = re.compile(
     r"\bsecrets\s*(?:\.\s*([A-Za-z_][\w-]*)|\[\s*'([^']+)'\s*\])", re.I
@@ -56,7 +56,7 @@ BRANCH_OR_TAG = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SecretUse:
     """One `secrets.NAME` (or `secrets: inherit`) a job reads, and where."""
 
@@ -81,6 +81,14 @@ def is_cloudflare_credential(name: str) -> bool:
 
 def secret_uses(audit: Audit, workflow: Workflow, job: Job) -> tuple[SecretUse, ...]:
     """Return every secret a job reads, workflow-level `env:` included."""
+    return audit.remember(
+        ("secret-uses", workflow.path, job.id),
+        lambda: _secret_uses(audit, workflow, job),
+    )
+
+
+def _secret_uses(audit: Audit, workflow: Workflow, job: Job) -> tuple[SecretUse, ...]:
+    """Find the secrets a job reads (see `secret_uses`)."""
     lines = audit.lines(workflow.path)
     uses = [
         use
@@ -122,6 +130,18 @@ def is_deploy_job(
     audit: Audit, workflow: Workflow, job: Job, seen: frozenset[str] = frozenset()
 ) -> bool:
     """Return whether a job deploys or holds deploy credentials."""
+    if not seen:
+        return audit.remember(
+            ("deploy-job", workflow.path, job.id),
+            lambda: _is_deploy_job(audit, workflow, job, seen),
+        )
+    return _is_deploy_job(audit, workflow, job, seen)
+
+
+def _is_deploy_job(
+    audit: Audit, workflow: Workflow, job: Job, seen: frozenset[str]
+) -> bool:
+    """Decide whether a job deploys (see `is_deploy_job`)."""
     deploys = audit.job_deploys(workflow, job)
     if any(deploy.is_deploy or _gets_secret(deploy) for deploy in deploys):
         return True
@@ -132,6 +152,11 @@ def is_deploy_job(
 
 def deploy_jobs(audit: Audit) -> Iterator[tuple[Workflow, Job]]:
     """Yield every job that deploys or holds deploy credentials and can run."""
+    return iter(audit.remember(("deploy-jobs",), lambda: list(_deploy_jobs(audit))))
+
+
+def _deploy_jobs(audit: Audit) -> Iterator[tuple[Workflow, Job]]:
+    """Find the jobs `deploy_jobs` yields."""
     for workflow in audit.workflows:
         if not workflow.triggers:
             continue

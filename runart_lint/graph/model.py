@@ -10,24 +10,25 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable, Iterator
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from runart_lint.graph.deploys import Deploy
 from runart_lint.loaders.tree import Diagnostic, ParsedFile
 from runart_lint.loaders.workflow import Action, Job, Workflow
 from runart_lint.loaders.wrangler import WranglerConfig
 from runart_lint.pack import LoadedPack, StageSpec
+from runart_lint.records import field, record
 
 if TYPE_CHECKING:
     from runart_lint.live.snapshot import LiveSnapshot
 
 NodeKey = tuple[str, ...]
+T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Edge:
     """A typed, directed edge; `data` carries what the edge says (a span...)."""
 
@@ -37,7 +38,7 @@ class Edge:
     data: tuple[tuple[str, object], ...] = ()
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Graph:
     """Nodes keyed by `(kind, ...)` tuples, edges indexed both ways."""
 
@@ -94,7 +95,7 @@ def job_key(workflow: Workflow, job: Job) -> NodeKey:
     return ("job", workflow.path, job.id)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StageMatch:
     """The plan stage a deploy reaches, and how sure that is."""
 
@@ -103,7 +104,7 @@ class StageMatch:
     reason: str
 
 
-@dataclass(frozen=True)  # no slots: `functools.cached_property` needs `__dict__`
+@record(slots=False)  # no slots: `functools.cached_property` needs `__dict__`
 class Audit:
     """Everything a rule reads: the loaded files, the plan and the graph."""
 
@@ -117,6 +118,25 @@ class Audit:
     sources: dict[str, str]
     parsed: tuple[ParsedFile, ...]
     live: LiveSnapshot | None = None  # what `--live` read; None offline
+
+    @functools.cached_property
+    def _memo(self) -> dict[Hashable, object]:
+        return {}
+
+    def remember(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """Return what `compute` gives, computed once per audit for `key`.
+
+        Several rules ask the same question of the same job (does it deploy,
+        which secrets does it read); on large repositories answering it again
+        for each rule was most of their time.
+        """
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return cast(T, self._memo[key])
+
+    @functools.cached_property
+    def _parsed_paths(self) -> frozenset[str]:
+        return frozenset(parsed.path for parsed in self.parsed)
 
     @functools.cached_property
     def _lines(self) -> dict[str, list[str]]:
@@ -164,7 +184,7 @@ class Audit:
         is present but gives no `config()` or `workflow()`: `invalid-file`
         reports it, and other rules must not call it missing.
         """
-        if any(parsed.path == path for parsed in self.parsed):
+        if path in self._parsed_paths:
             return True
         parts = PurePosixPath(path).parts
         if not parts or ".." in parts or PurePosixPath(path).is_absolute():

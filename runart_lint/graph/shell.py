@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
+
+from runart_lint.records import record
 
 LAUNCHERS = frozenset(
     {
@@ -36,6 +37,9 @@ LAUNCHERS = frozenset(
 )
 WRANGLER = re.compile(r"^(?:.*/)?wrangler(?:@[\w.^~*<>=-]+)?$")
 SEPARATORS = frozenset({"\n", ";", "&", "|", "(", ")", "`"})
+# Runs of characters that a word reader copies as they are, read in one step.
+PLAIN_RUN = re.compile(r"[^ \t\r\n;&|()`'\"\\$]+")
+DOUBLE_QUOTED_RUN = re.compile(r'[^"\\$]+')
 # Reserved words that may start a command and are followed by another command
 # in the same position (`then npx wrangler deploy`, `! wrangler deploy`).
 COMPOUND_PREFIXES = frozenset(
@@ -86,7 +90,7 @@ VALUE_FLAGS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Word:
     """A shell word: its text with quotes removed, and its offsets in the script."""
 
@@ -95,7 +99,7 @@ class Word:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WranglerCommand:
     """One wrangler invocation found in a script."""
 
@@ -322,8 +326,10 @@ def _read_word(script: str, i: int) -> tuple[Word, int]:
             i += 2
             break
         else:
-            out.append(ch)
-            i += 1
+            run = PLAIN_RUN.match(script, i)
+            end = run.end() if run else i + 1
+            out.append(script[i:end])
+            i = end
     return Word("".join(out), start, i), i
 
 
@@ -341,8 +347,10 @@ def _read_double(script: str, i: int, out: list[str]) -> int:
             out.append(script[i + 1])
             i += 2
             continue
-        out.append(script[i])
-        i += 1
+        run = DOUBLE_QUOTED_RUN.match(script, i)
+        end = run.end() if run else i + 1
+        out.append(script[i:end])
+        i = end
     return i + 1
 
 

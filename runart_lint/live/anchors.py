@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from runart_lint.findings import Finding, Location, Severity
@@ -26,6 +25,7 @@ from runart_lint.loaders.tree import Mapping, Node, Scalar, Sequence, Span
 from runart_lint.loaders.workflow import Job, Workflow
 from runart_lint.loaders.wrangler import Binding, EnvBlock, WranglerConfig
 from runart_lint.pack import StageSpec
+from runart_lint.records import record
 
 CONTEXT_NAME = re.compile(
     r"(?<![\w.])(secrets|vars)\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)"
@@ -38,7 +38,7 @@ TESTS = re.compile(r"==|!=|&&|<|>|!\s*[\w(]|\b(?:contains|startsWith|endsWith)\s
 PROVIDED_SECRETS = frozenset({"GITHUB_TOKEN"})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Reference:
     """One `secrets.X` or `vars.X` in a workflow, and the job that reads it.
 
@@ -57,7 +57,7 @@ class Reference:
     chain: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Unset:
     """References of one file to a setting its job cannot read, the first one first."""
 
@@ -70,7 +70,7 @@ class Unset:
         return self.references[0]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class KvId:
     """A well-formed KV namespace id written in a wrangler config."""
 

@@ -12,7 +12,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, replace
 from typing import Any
 
 from runart_lint.graph.model import Audit
@@ -28,6 +27,7 @@ from runart_lint.live.snapshot import (
     TokenCheck,
 )
 from runart_lint.live.transport import Deadline, Failure, FetchError, Gate, Retrier
+from runart_lint.records import record, replace
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ Outcome = Any
 REPOSITORY_REFUSED = frozenset({"auth", "forbidden", "not-found"})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Task:
     """One read: its key, what it reads (for messages), and how."""
 

@@ -16,7 +16,6 @@ import math
 import re
 import threading
 import urllib.parse
-from dataclasses import replace
 from typing import Any
 
 from github import Auth, Github, GithubException
@@ -39,6 +38,7 @@ from runart_lint.live.transport import (
     refuse_writes,
     retry_after,
 )
+from runart_lint.records import replace
 
 logger = logging.getLogger(__name__)
 

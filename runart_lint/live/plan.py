@@ -6,17 +6,16 @@ a rule looks up is one the fetcher read.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from runart_lint.graph.model import Audit
 from runart_lint.loaders.workflow import Job, Workflow
 from runart_lint.pack import StageSpec
+from runart_lint.records import record
 
 PAGES_ENVIRONMENTS = ("production", "preview")
 GLOB_CHARACTERS = frozenset("*?[]!+")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PlannedWorkflow:
     """A plan workflow in the repository and the branch its runs are read on."""
 
@@ -24,7 +23,7 @@ class PlannedWorkflow:
     branch: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LivePlan:
     """Every read a live audit makes, by what it reads."""
 

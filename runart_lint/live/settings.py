@@ -15,11 +15,11 @@ import ipaddress
 import re
 import urllib.parse
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from runart_lint.live.transport import BACKOFF_BASE
+from runart_lint.records import record
 from runart_lint.redact import register
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ class Secret:
     __str__ = __repr__
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GitHubSettings:
     """How to reach the repository's GitHub API."""
 
@@ -80,7 +80,7 @@ class GitHubSettings:
     repository_source: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CloudflareSettings:
     """How to reach the Cloudflare account."""
 
@@ -89,7 +89,7 @@ class CloudflareSettings:
     account_id: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Settings:
     """Everything a live audit needs besides the repository itself."""
 
@@ -134,7 +134,7 @@ def load_settings(
     return Settings(github, cloudflare, deadline, timeout)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Value:
     """A setting's text and where it was set, as messages name it."""
 
@@ -142,7 +142,7 @@ class _Value:
     source: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Values:
     """The configuration's `[live]` table over the environment."""
 

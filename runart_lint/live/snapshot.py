@@ -9,16 +9,16 @@ did not see.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, cast
 
 from runart_lint.findings import CheckUnavailable
+from runart_lint.records import field, record
 
 T = TypeVar("T")
 NOT_READ = "not read"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Fetched(Generic[T]):
     """A value read from an API, or why it could not be read."""
 
@@ -75,7 +75,7 @@ class Gaps:
         raise CheckUnavailable(shown + (f"; and {more} more" if more > 0 else ""))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Repository:
     """The repository as GitHub describes it."""
 
@@ -83,7 +83,7 @@ class Repository:
     default_branch: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BranchPolicy:
     """One name pattern of an environment's custom deployment branch policy."""
 
@@ -91,7 +91,7 @@ class BranchPolicy:
     type: str = "branch"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Environment:
     """A GitHub deployment environment and the gates in front of it.
 
@@ -111,7 +111,7 @@ class Environment:
         return self.reviewers > 0 or self.wait_timer > 0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WorkflowState:
     """A workflow GitHub knows, and whether it is switched on."""
 
@@ -119,7 +119,7 @@ class WorkflowState:
     state: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WorkflowRun:
     """The latest completed run of a workflow."""
 
@@ -130,7 +130,7 @@ class WorkflowRun:
     created_at: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GitHubData:
     """Everything read from GitHub; `unread` says why a missing part is missing."""
 
@@ -174,7 +174,7 @@ class GitHubData:
         return self.runs.get(workflow, Fetched.failed(self.unread))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TokenCheck:
     """What Cloudflare says of the API token."""
 
@@ -185,7 +185,7 @@ class TokenCheck:
     detail: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DeploymentConfig:
     """The bindings and variables a Pages project deploys one environment with.
 
@@ -196,7 +196,7 @@ class DeploymentConfig:
     vars: dict[str, str | None]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PagesProject:
     """A Pages project and its two deployment configurations."""
 
@@ -205,7 +205,7 @@ class PagesProject:
     configs: dict[str, DeploymentConfig]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Deployment:
     """The newest deployment of a Pages project in one environment."""
 
@@ -222,7 +222,7 @@ class Deployment:
         return self.status in ("failure", "canceled")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CloudflareData:
     """Everything read from Cloudflare; `unread` says why a missing part is missing.
 
@@ -249,7 +249,7 @@ class CloudflareData:
         return self.deployments.get((project, environment), Fetched.failed(self.unread))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LiveSnapshot:
     """The state of both services at the time of the audit."""
 

@@ -17,9 +17,9 @@ import random
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
 from typing import TypeVar
 
+from runart_lint.records import record, replace
 from runart_lint.redact import redact
 
 logger = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def refuse_writes(method: str, url: str) -> None:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Failure:
     """Why one request failed, as the retry policy and the report need it."""
 
@@ -104,7 +104,7 @@ class Gate:
             return max(self._until - time.monotonic(), 0.0)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Retrier:
     """Sends one request through the gate, retrying what may succeed later."""
 

@@ -7,8 +7,9 @@ import logging
 import os
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
+
+from runart_lint.records import record
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ class FileKind(enum.Enum):
     ACTION = "action"
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@record(order=True)
 class SourceFile:
     """A file to load: its repository-relative POSIX path and what it is."""
 
@@ -56,7 +57,7 @@ class SourceFile:
 LINK_HELP = "replace the link with the file itself"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SkippedPath:
     """A path the audit did not read, why, and what would let it be read."""
 
@@ -77,7 +78,7 @@ def printable(path: str) -> str:
     return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Discovery:
     """The files found under a root, and the paths passed over."""
 

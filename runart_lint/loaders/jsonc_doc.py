@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
 
 from runart_lint.loaders.tree import (
     Diagnostic,
@@ -17,6 +16,7 @@ from runart_lint.loaders.tree import (
     Sequence,
     Span,
 )
+from runart_lint.records import field, record
 
 # Real configuration files nest a handful of levels; deeper documents are refused.
 MAX_DEPTH = 200
@@ -54,7 +54,7 @@ class _JsonError(Exception):
         self.offset = offset
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class _Frame:
     """An object or array being parsed, with what it holds so far."""
 

@@ -7,7 +7,6 @@ import contextlib
 import datetime
 import re
 import tomllib
-from dataclasses import dataclass
 from typing import NoReturn
 
 from runart_lint.loaders.tree import (
@@ -21,6 +20,7 @@ from runart_lint.loaders.tree import (
     Sequence,
     Span,
 )
+from runart_lint.records import record
 
 # Real configuration files nest a handful of levels; deeper documents are refused
 # before Python's own recursion limit is anywhere near.
@@ -100,7 +100,7 @@ class _TooDeep(Exception):
         self.offset = offset
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Event:
     """A key or table header as written, recorded to explain duplicate errors."""
 
@@ -110,7 +110,7 @@ class _Event:
     is_table: bool
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class _Frame:
     """An inline array or inline table whose items are being indexed."""
 

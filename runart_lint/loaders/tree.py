@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import NamedTuple
+
+from runart_lint.records import field, record
 
 ScalarValue = str | int | float | bool | None
 
@@ -27,7 +28,7 @@ class Span(NamedTuple):
         return cls(line, col, line, col + 1)
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@record(eq=False)
 class Scalar:
     """A leaf value with the span of its text in the file."""
 
@@ -43,7 +44,7 @@ class Scalar:
         return str(self.value)
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@record(eq=False)
 class Entry:
     """A key of a mapping, where the key is written, and its value."""
 
@@ -52,7 +53,7 @@ class Entry:
     value: Node
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@record(eq=False)
 class Mapping:
     """A table, object or YAML mapping; keys keep their insertion order."""
 
@@ -108,7 +109,7 @@ class Mapping:
         return entry.key_span if entry is not None else self.span
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@record(eq=False)
 class Sequence:
     """An array or YAML sequence."""
 
@@ -125,7 +126,7 @@ class Sequence:
 Node = Mapping | Sequence | Scalar
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Diagnostic:
     """A problem the loader met in the file itself (syntax, duplicates, limits)."""
 
@@ -135,7 +136,7 @@ class Diagnostic:
     span: Span
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@record(eq=False)
 class ParsedFile:
     """What a loader returns: the tree (None when unreadable) and its problems."""
 

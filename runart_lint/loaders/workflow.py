@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from runart_lint.loaders.tree import Mapping, Node, Scalar, Sequence, Span
+from runart_lint.records import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Trigger:
     """One event under `on:`, with the filters that narrow it."""
 
@@ -30,7 +29,7 @@ class Trigger:
         return not self.tags
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Step:
     """A step of a job or of a composite action."""
 
@@ -87,7 +86,7 @@ class Step:
         return f"step {self.index + 1}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Job:
     """A job with its dependencies, gates and steps."""
 
@@ -133,7 +132,7 @@ class Job:
         return run.scalar("working-directory") if run is not None else None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Workflow:
     """A workflow file: triggers, workflow-level env and jobs."""
 
@@ -179,7 +178,7 @@ class Workflow:
         return next((job for job in self.jobs if job.id == job_id), None)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Action:
     """A local composite action, whose steps may deploy too."""
 

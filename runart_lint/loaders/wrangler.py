@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
 
 from runart_lint.loaders.tree import Mapping, Node, Scalar, Sequence, Span
+from runart_lint.records import record
 
 # Keys an `[env.X]` block does not inherit from the top level, from wrangler's
 # `normalizeAndValidateEnvironment` (packages/workers-utils/src/config).
@@ -91,7 +91,7 @@ BINDING_ARRAYS: dict[str, tuple[str, ...]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Binding:
     """One entry of a binding array, such as a KV namespace."""
 
@@ -106,7 +106,7 @@ class Binding:
         return self.node.scalar(key)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EnvBlock:
     """The top level (name None) or one `[env.X]` block of a config."""
 
@@ -134,7 +134,7 @@ class EnvBlock:
         return tuple(b for b in self.bindings if b.kind == kind)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WranglerConfig:
     """A wrangler.toml / wrangler.json(c) file with its environments."""
 

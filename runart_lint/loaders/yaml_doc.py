@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -19,6 +18,7 @@ from runart_lint.loaders.tree import (
     Sequence,
     Span,
 )
+from runart_lint.records import field, record
 
 try:
     from yaml import CBaseLoader as _Parser
@@ -61,7 +61,7 @@ class YamlLimitError(Exception):
         self.span = span
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class _Frame:
     """A collection being composed, with what it has gathered so far."""
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from runart_lint.findings import AuditResult
+from runart_lint.records import record
 from runart_lint.reporters.diagram import build_diagram, mermaid_block
 from runart_lint.reporters.markdown import (
     deployers,
@@ -43,7 +43,7 @@ _ID_LINE = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EntryContext:
     """What the entry says beyond the findings: when, which commit, where."""
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from runart_lint.pack import StageSpec
+from runart_lint.records import record
 from runart_lint.reporters.promotion import (
     LinkState,
     Promotion,
@@ -41,7 +41,7 @@ class Line(enum.Enum):
     MISSING = "missing"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Node:
     """A box of the diagram, with its text lines and its colour class."""
 
@@ -51,7 +51,7 @@ class Node:
     style: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Edge:
     """An arrow of the diagram, with its label lines."""
 
@@ -61,7 +61,7 @@ class Edge:
     line: Line
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Diagram:
     """The nodes and edges, in the order they are written."""
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import enum
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 from runart_lint.findings import AuditResult, Finding, Severity
 from runart_lint.graph.deploys import Deploy
@@ -17,6 +16,7 @@ from runart_lint.graph.model import Audit
 from runart_lint.loaders.tree import Mapping, Node, Sequence
 from runart_lint.loaders.workflow import Trigger, Workflow
 from runart_lint.pack import StageSpec
+from runart_lint.records import record
 
 # The rule whose findings say that a stage does not wait for the one before it.
 GATE_RULE = "unordered-promotion"
@@ -41,7 +41,7 @@ class LinkState(enum.Enum):
     BROKEN = "broken"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StageReport:
     """One stage of the plan with its result and the findings related to it."""
 
@@ -56,7 +56,7 @@ class StageReport:
         return self.spec.name
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WorkflowLink:
     """A workflow that deploys a stage, or was planned to and does not."""
 
@@ -70,7 +70,7 @@ class WorkflowLink:
     present: bool = True
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PromotionLink:
     """One step of the promotion order and what starts the later stage."""
 
@@ -80,7 +80,7 @@ class PromotionLink:
     state: LinkState
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Promotion:
     """Everything the reports show about the promotion path."""
 

@@ -68,9 +68,11 @@ def _report_lines(result: AuditResult, width: int) -> list[Line]:
         key=Finding.sort_key,
     )
 
+    secret_spans = _secret_spans(result)
     lines: list[Line] = []
     for path, group in itertools.groupby(shown, key=lambda f: f.location.path):
-        lines.extend(_file_lines(list(group), _masked_source(result, path), width))
+        source = _masked_source(result.sources.get(path), secret_spans.get(path))
+        lines.extend(_file_lines(list(group), source, width))
 
     lines.append([(_summary(result), "")])
     lines.extend(
@@ -80,20 +82,22 @@ def _report_lines(result: AuditResult, width: int) -> list[Line]:
     return lines
 
 
-def _masked_source(result: AuditResult, path: str) -> str | None:
-    """Return a file's text with the secret values findings point at masked.
+def _secret_spans(result: AuditResult) -> dict[str, list[Span]]:
+    """Return, by file, the spans of the secret values findings point at.
 
     Suppressed findings count too: another finding on the same line would
     otherwise show the value in its excerpt.
     """
-    source = result.sources.get(path)
-    spans = [
-        finding.location.span
-        for finding in result.findings
-        if finding.rule_id in SECRET_RULES
-        and finding.location.path == path
-        and finding.location.span is not None
-    ]
+    spans: dict[str, list[Span]] = {}
+    for finding in result.findings:
+        span = finding.location.span
+        if finding.rule_id in SECRET_RULES and span is not None:
+            spans.setdefault(finding.location.path, []).append(span)
+    return spans
+
+
+def _masked_source(source: str | None, spans: list[Span] | None) -> str | None:
+    """Return a file's text with the secret values at `spans` masked."""
     if source is None or not spans:
         return source
     return mask_spans(source, spans)
@@ -190,6 +194,9 @@ def _char_range(span: Span, length: int) -> tuple[int, int]:
 
 def _pieces(raw: str) -> list[str]:
     """Return what each character of a line shows as: tabs expanded, controls named."""
+    if raw.isascii() and raw.isprintable():  # no tab, no control: as it is
+        return list(raw)
+
     pieces: list[str] = []
     column = 0
     for char in raw:
@@ -207,7 +214,11 @@ def _window(
     A line wider than `available` (minified JSON, say) is cut around the span
     with an ellipsis at each cut end.
     """
-    offsets = list(itertools.accumulate((_cells(p) for p in pieces), initial=0))
+    joined = "".join(pieces)
+    if len(joined) == len(pieces) and joined.isascii():  # a cell per character
+        offsets = list(range(len(pieces) + 1))
+    else:
+        offsets = list(itertools.accumulate((_cells(p) for p in pieces), initial=0))
     first, last = _position(offsets, start), _position(offsets, end)
     if offsets[-1] <= available:
         return "".join(pieces), first, max(last - first, 1)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from runart_lint.findings import Severity
+from runart_lint.records import record
 
 LANGUAGES = ("es", "en")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Words:
     """Every phrase the log entry, the summary and the diagram show."""
 

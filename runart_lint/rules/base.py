@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING
 
 from runart_lint.findings import Confidence, Finding, Severity
+from runart_lint.records import record
 
 if TYPE_CHECKING:
     from runart_lint.graph.model import Audit
@@ -18,7 +18,7 @@ DOCS_BASE_URL = "https://github.com/runart-lint/runart-lint/blob/main/docs/rules
 Check = Callable[["Audit"], Iterator[Finding]]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RuleMeta:
     """The fixed facts about a rule, shown by `runart-lint rules` and in SARIF."""
 
@@ -37,7 +37,7 @@ class RuleMeta:
         return f"{DOCS_BASE_URL}/{self.id}.md"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Rule:
     """A registered rule: its metadata, its documentation and its check."""
 

@@ -103,7 +103,6 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 from runart_lint.findings import Confidence, Finding, Location, Severity
 from runart_lint.graph.deploys import Deploy
@@ -112,6 +111,7 @@ from runart_lint.graph.model import Audit
 from runart_lint.graph.positions import locate
 from runart_lint.loaders.tree import Node, Span, walk_scalars
 from runart_lint.pack import CredentialSpec
+from runart_lint.records import record
 from runart_lint.rules.base import RuleMeta
 
 META = RuleMeta(
@@ -131,7 +131,7 @@ MAX_RELATED = 3
 SlotKey = tuple[str, Span]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Reference:
     """One `secrets.X` in a workflow or action, and where it is written."""
 

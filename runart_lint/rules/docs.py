@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from runart_lint.records import record
 from runart_lint.rules.base import Rule
 
 REQUIRED_SECTIONS = ("What it does", "Why is this bad?", "Example")
 FENCE = re.compile(r"^```(\w+)[ \t]+(\S+)[ \t]*\n(.*?)^```[ \t]*$", re.M | re.S)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DocExample:
     """The files of a rule's example: the failing version and the fixed one."""
 

@@ -64,12 +64,12 @@ not checked.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from runart_lint.findings import Finding, Location, Severity
 from runart_lint.graph.model import Audit
 from runart_lint.loaders.tree import Mapping, Node, Scalar, Sequence, Span
 from runart_lint.loaders.wrangler import BINDING_ARRAYS, EnvBlock, WranglerConfig
+from runart_lint.records import record
 from runart_lint.rules.base import RuleMeta
 from runart_lint.rules.config_syntax import is_json
 
@@ -81,7 +81,7 @@ META = RuleMeta(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Problem:
     """One value of the wrong type, where it is, and what to write instead."""
 

@@ -66,7 +66,6 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from runart_lint.findings import Confidence, Finding, Location, Severity
 from runart_lint.graph.model import Audit
@@ -75,6 +74,7 @@ from runart_lint.graph.shell import Word, split_commands
 from runart_lint.loaders.tree import Mapping, Scalar, Span
 from runart_lint.loaders.workflow import Step
 from runart_lint.loaders.wrangler import Binding, EnvBlock, WranglerConfig
+from runart_lint.records import record
 from runart_lint.rules.base import RuleMeta
 
 META = RuleMeta(
@@ -100,7 +100,7 @@ WORKSPACE = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class IdSpec:
     """Which fields of a binding kind hold ids, and what a real id looks like."""
 
@@ -136,7 +136,7 @@ SPECS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BadId:
     """An id field that does not look like a real id, and what is wrong."""
 
@@ -148,7 +148,7 @@ class BadId:
     problem: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Rewrite:
     """A workflow step that writes over a config file."""
 

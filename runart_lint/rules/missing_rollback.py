@@ -103,7 +103,6 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from runart_lint.findings import Confidence, Finding, Location, Severity
 from runart_lint.graph.deploys import Deploy, always_false
@@ -120,6 +119,7 @@ from runart_lint.graph.stages import PRODUCTION_TIER, env_tier
 from runart_lint.loaders.tree import Scalar, Span, walk_scalars
 from runart_lint.loaders.workflow import Job, Step, Workflow
 from runart_lint.pack import StageSpec
+from runart_lint.records import record
 from runart_lint.rules.base import RuleMeta
 
 META = RuleMeta(
@@ -142,7 +142,7 @@ GIT_SWITCHES = ("checkout", "switch", "reset")
 CHOSEN_CONTEXTS = ("inputs.", "github.event.inputs.", "needs.", "steps.", "env.")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Target:
     """What a deploy updates: a Pages project or a Worker, by name if known."""
 
@@ -155,7 +155,7 @@ class Target:
         return f"{noun} `{self.name}`" if self.name else f"its {noun}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Restore:
     """A way a manual workflow puts an earlier deployment of a target back."""
 
@@ -172,7 +172,7 @@ class Restore:
         return self.target.name == target.name
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Production:
     """The production deploys, and whether the plan identified them."""
 

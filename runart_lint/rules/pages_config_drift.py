@@ -71,7 +71,6 @@ is not compared.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from runart_lint.findings import Finding, Location, Severity
 from runart_lint.graph.model import Audit
@@ -80,6 +79,7 @@ from runart_lint.live.plan import pages_environment, pages_stages
 from runart_lint.live.snapshot import DeploymentConfig, Gaps
 from runart_lint.loaders.tree import Scalar, Span
 from runart_lint.loaders.wrangler import EnvBlock, WranglerConfig
+from runart_lint.records import record
 from runart_lint.rules.base import RuleMeta
 
 META = RuleMeta(
@@ -91,7 +91,7 @@ META = RuleMeta(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Side:
     """One environment of one project, and the config block it deploys."""
 

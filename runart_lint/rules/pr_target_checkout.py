@@ -76,7 +76,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from runart_lint.findings import Finding, Location, Severity
 from runart_lint.graph.expressions import expressions
@@ -91,6 +90,7 @@ from runart_lint.graph.model import Audit
 from runart_lint.graph.positions import locate
 from runart_lint.loaders.tree import Scalar, Span
 from runart_lint.loaders.workflow import Job, Step, Workflow
+from runart_lint.records import record
 from runart_lint.rules.base import RuleMeta
 
 META = RuleMeta(
@@ -115,7 +115,7 @@ HEAD_REFS = frozenset(
 PULL_REF = re.compile(r"refs/pull/")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class HeadCheckout:
     """A checkout step of pull request code, and what in it names that code."""
 

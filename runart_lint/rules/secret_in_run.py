@@ -57,7 +57,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from runart_lint.findings import Finding, Location, Severity
 from runart_lint.graph.deploys import WRANGLER_ACTION
@@ -66,6 +65,7 @@ from runart_lint.graph.model import Audit
 from runart_lint.graph.positions import locate
 from runart_lint.loaders.tree import Scalar
 from runart_lint.loaders.workflow import Step
+from runart_lint.records import record
 from runart_lint.rules.base import RuleMeta
 
 META = RuleMeta(
@@ -81,7 +81,7 @@ COMPARISON = re.compile(r"==|!=")
 WRANGLER_ACTION_SCRIPTS = ("preCommands", "postCommands")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Site:
     """A step with a `run:` script, and the file and job that hold it."""
 

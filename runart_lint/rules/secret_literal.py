@@ -62,12 +62,12 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from runart_lint.findings import Finding, Location, Severity
 from runart_lint.graph.model import Audit
 from runart_lint.loaders.tree import Mapping, Scalar, walk_scalars
 from runart_lint.loaders.workflow import Step
+from runart_lint.records import record
 from runart_lint.rules.base import RuleMeta
 
 META = RuleMeta(
@@ -112,7 +112,7 @@ MIN_ENTROPY = 3.3
 MASK_LENGTH = 4
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Candidate:
     """A literal value and the name and key path it is written under."""
 

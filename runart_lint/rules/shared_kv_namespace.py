@@ -98,7 +98,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from runart_lint.findings import Finding, Location, Severity
 from runart_lint.graph.deploys import Deploy
@@ -111,6 +110,7 @@ from runart_lint.loaders.wrangler import (
     EnvBlock,
     WranglerConfig,
 )
+from runart_lint.records import field, record
 from runart_lint.rules.base import RuleMeta
 
 META = RuleMeta(
@@ -123,7 +123,7 @@ META = RuleMeta(
 BlockKey = tuple[str, str | None]
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@record(order=True)
 class Owner:
     """Who deploys a block: a plan stage, or the Worker or Pages env it becomes."""
 
@@ -133,7 +133,7 @@ class Owner:
     tier: int | None = field(compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Use:
     """One KV binding `id`, in one block, on behalf of one owner."""
 

@@ -71,13 +71,13 @@ written to `$GITHUB_ENV` by an earlier step is not followed.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from runart_lint.findings import Confidence, Finding, Location, Severity
 from runart_lint.graph.deploys import Deploy
 from runart_lint.graph.expressions import Scope, Value, resolve
 from runart_lint.graph.model import Audit
 from runart_lint.loaders.wrangler import WranglerConfig
+from runart_lint.records import record
 from runart_lint.rules.base import RuleMeta
 
 META = RuleMeta(
@@ -88,7 +88,7 @@ META = RuleMeta(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Selection:
     """An environment a command selects, and how it is written."""
 

@@ -64,7 +64,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from runart_lint.findings import Finding, Location, Severity
 from runart_lint.graph.jobs import deploy_jobs, local_action
@@ -72,6 +71,7 @@ from runart_lint.graph.model import Audit
 from runart_lint.graph.positions import locate
 from runart_lint.loaders.tree import Scalar
 from runart_lint.loaders.workflow import Job, Workflow
+from runart_lint.records import record
 from runart_lint.rules.base import RuleMeta
 
 META = RuleMeta(
@@ -89,7 +89,7 @@ COMMIT_SHA = re.compile(r"^[0-9a-f]{40}$", re.I)
 DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$", re.I)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Use:
     """One `uses:` value in a deploy job, and the file it is written in."""
 

@@ -70,7 +70,6 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from runart_lint.findings import Confidence, Finding, Location, Severity
 from runart_lint.graph.expressions import Expression, Scope, expressions
@@ -87,6 +86,7 @@ from runart_lint.graph.model import Audit
 from runart_lint.graph.positions import locate
 from runart_lint.loaders.tree import Mapping, Scalar
 from runart_lint.loaders.workflow import Action, Job, Step, Workflow
+from runart_lint.records import record
 from runart_lint.rules.base import RuleMeta
 
 META = RuleMeta(
@@ -140,7 +140,7 @@ GITHUB_SCRIPT = re.compile(r"^actions/github-script(?:@|$)", re.I)
 MAX_HOPS = 8
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Source:
     """An attacker-controlled value and the `env`/`inputs` hops to it."""
 
@@ -157,7 +157,7 @@ class Source:
         return f"attacker-controlled `{self.ref}`"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Reading:
     """Where an expression is evaluated: workflow, `env:` layers, caller."""
 
@@ -169,7 +169,7 @@ class Reading:
     caller: Reading | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Script:
     """A script field of a step, the file it is written in, and its reading."""
 
