@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 from runart_lint.loaders.tree import Mapping, Scalar, Span
 from runart_lint.records import record
@@ -76,12 +75,18 @@ class Scope:
         return Scope((env, *self.envs), self.inputs)
 
 
-def expressions(text: str) -> Iterator[Expression]:
-    """Yield every `${{ }}` expression in `text`."""
+def expressions(text: str) -> list[Expression]:
+    """Return every `${{ }}` expression in `text`.
+
+    A list, not a generator: most scalars hold no expression, and rules ask
+    about every scalar of every workflow.
+    """
     if "${{" not in text:
-        return
-    for match in EXPRESSION.finditer(text):
-        yield Expression(match.start(), match.end(), match.group(1).strip())
+        return []
+    return [
+        Expression(match.start(), match.end(), match.group(1).strip())
+        for match in EXPRESSION.finditer(text)
+    ]
 
 
 def resolve(scalar: Scalar, scope: Scope) -> Value:

@@ -10,6 +10,7 @@ behind `npm run deploy` is not reported as a deploy.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 
@@ -40,6 +41,8 @@ SEPARATORS = frozenset({"\n", ";", "&", "|", "(", ")", "`"})
 # Runs of characters that a word reader copies as they are, read in one step.
 PLAIN_RUN = re.compile(r"[^ \t\r\n;&|()`'\"\\$]+")
 DOUBLE_QUOTED_RUN = re.compile(r'[^"\\$]+')
+# A word with nothing to unquote, the common case, ending where a word ends.
+SIMPLE_WORD = re.compile(r"[^ \t\r\n;&|()`'\"\\$]+(?=[ \t\r\n;&|()`]|\Z)")
 # Reserved words that may start a command and are followed by another command
 # in the same position (`then npx wrangler deploy`, `! wrangler deploy`).
 COMPOUND_PREFIXES = frozenset(
@@ -131,7 +134,13 @@ class WranglerCommand:
 
 def split_commands(script: str) -> list[list[Word]]:
     """Split a script into simple commands made of words."""
-    commands: list[list[Word]] = []
+    return [list(command) for command in _split_commands(script)]
+
+
+@functools.lru_cache(maxsize=4096)
+def _split_commands(script: str) -> tuple[tuple[Word, ...], ...]:
+    """Split a script once; several rules and the deploy finder ask for it."""
+    commands: list[tuple[Word, ...]] = []
     current: list[Word] = []
     i = 0
     length = len(script)
@@ -149,7 +158,7 @@ def split_commands(script: str) -> list[list[Word]]:
             continue
         if ch in SEPARATORS:
             if current:
-                commands.append(current)
+                commands.append(tuple(current))
                 current = []
             i += 1
             continue
@@ -159,8 +168,8 @@ def split_commands(script: str) -> list[list[Word]]:
         current.append(word)
 
     if current:
-        commands.append(current)
-    return commands
+        commands.append(tuple(current))
+    return tuple(commands)
 
 
 def find_wrangler(script: str) -> list[WranglerCommand]:
@@ -295,6 +304,12 @@ def _is_subcommand(current: list[Word], text: str) -> bool:
 
 def _read_word(script: str, i: int) -> tuple[Word, int]:
     """Read one word starting at `i`, removing quotes; return it and the end."""
+    simple = SIMPLE_WORD.match(script, i)
+    if simple is not None:
+        end = simple.end()
+        # `2>&1`: an `&` after a redirection belongs to the word.
+        if not script.startswith("&", end) or script[end - 1] not in "<>":
+            return Word(simple.group(), i, end), end
     start = i
     out: list[str] = []
     length = len(script)

@@ -37,6 +37,8 @@ class Scalar:
 
     def text(self) -> str:
         """Return the value as a string, the way a workflow or wrangler reads it."""
+        if self.value.__class__ is str:
+            return self.value
         if self.value is None:
             return ""
         if isinstance(self.value, bool):
@@ -161,14 +163,25 @@ def as_text(node: Node | None) -> str | None:
     return node.text() if isinstance(node, Scalar) else None
 
 
-def walk_scalars(node: Node | None) -> Iterator[Scalar]:
-    """Yield every scalar below `node`, keys excluded, in file order."""
-    stack: list[Node] = [node] if node is not None else []
-    while stack:
-        current = stack.pop()
-        if isinstance(current, Scalar):
-            yield current
-        elif isinstance(current, Sequence):
-            stack.extend(reversed(current.items))
-        else:
-            stack.extend(reversed([entry.value for entry in current.entries.values()]))
+def walk_scalars(node: Node | None) -> list[Scalar]:
+    """Return every scalar below `node`, keys excluded, in file order."""
+    found: list[Scalar] = []
+    if node is not None:
+        _collect_scalars(node, found)
+    return found
+
+
+def _collect_scalars(node: Node, found: list[Scalar]) -> None:
+    """Append the scalars below `node` to `found`, depth first.
+
+    Recursion is safe here: the loaders refuse documents nested deeper than
+    a few hundred levels.
+    """
+    if isinstance(node, Scalar):
+        found.append(node)
+    elif isinstance(node, Sequence):
+        for item in node.items:
+            _collect_scalars(item, found)
+    else:
+        for entry in node.entries.values():
+            _collect_scalars(entry.value, found)
