@@ -202,14 +202,15 @@ def _audit(args: argparse.Namespace) -> int:
     from runart_lint.rules import RULES
 
     settings = _settings(args, root)
-    pack = _load_pack(settings)
+    cache_dir = None if args.no_cache else _cache_dir()
+    pack = _load_pack(settings, cache_dir)
     options = Options(
         select=settings.select,
         ignore=settings.ignore,
         exclude=settings.exclude,
         include=settings.include,
         severity={k: Severity.parse(v) for k, v in settings.severity.items()},
-        cache_dir=None if args.no_cache else _cache_dir(),
+        cache_dir=cache_dir,
     )
     logger.info("auditing %s with pack %s", root, pack.pack.pack.name)
     live = _live_source(args, settings, root, options) if args.live else None
@@ -307,13 +308,15 @@ def _seconds(text: str) -> float:
     return value
 
 
-def _load_pack(settings: Settings) -> LoadedPack:
+def _load_pack(settings: Settings, cache_dir: Path | None) -> LoadedPack:
     """Load the rule pack, with the deployment log the configuration names."""
+    from runart_lint.loaders.cache import ParseCache
     from runart_lint.pack import PackError, load_pack
     from runart_lint.records import replace
 
+    cache = ParseCache(cache_dir) if cache_dir is not None else None
     try:
-        pack = load_pack(settings.pack)
+        pack = load_pack(settings.pack, cache)
     except PackError as error:
         where = f"`pack` in {settings.source}" if settings.source else "--pack"
         raise UsageError(

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from runart_lint import __version__
-from runart_lint.loaders.cache import cache_root
+from runart_lint.loaders.cache import ParseCache, cache_root
 from runart_lint.loaders.toml_doc import load_toml
 from runart_lint.loaders.tree import Mapping, Node, Sequence, Span, to_python
 from runart_lint.records import dataclass_mirror, field, from_mirror, record
@@ -164,30 +164,40 @@ def builtin_packs() -> dict[str, Path]:
     return {path.stem: path for path in _packs_dir().glob("*.toml")}
 
 
-def load_pack(spec: str | None) -> LoadedPack:
-    """Load a pack by built-in name or file path and validate it."""
+def load_pack(spec: str | None, cache: ParseCache | None = None) -> LoadedPack:
+    """Load a pack by built-in name or file path and validate it.
+
+    With `cache`, the pack's TOML is parsed once and read from the cache on
+    later runs, which then never import tomllib.
+    """
     name = spec or DEFAULT_PACK
     builtin = builtin_packs()
     if name in builtin:
-        return _load_file(builtin[name], f"<builtin>/{name}.toml", builtin=True)
+        path = builtin[name]
+        return _load_file(path, f"<builtin>/{name}.toml", builtin=True, cache=cache)
     path = Path(name)
     if not path.is_file():
         known = ", ".join(sorted(builtin)) or "none"
         raise PackError(
             name, f"no rule pack at this path or by this name (built-in: {known})"
         )
-    return _load_file(path, str(path), builtin=False)
+    return _load_file(path, str(path), builtin=False, cache=cache)
 
 
 @functools.lru_cache(maxsize=8)
-def _load_cached(path: Path, shown: str, builtin: bool, mtime: float) -> LoadedPack:
+def _load_cached(
+    path: Path, shown: str, builtin: bool, mtime: float, cache: ParseCache | None
+) -> LoadedPack:
     """Parse and validate one pack file; cached per file and modification time."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise PackError(shown, f"cannot read rule pack: {error}") from None
 
-    parsed = load_toml(shown, text)
+    if cache is None:
+        parsed = load_toml(shown, text)
+    else:
+        parsed = cache.parse(shown, "toml", text, load_toml)
     if parsed.diagnostics or not isinstance(parsed.root, Mapping):
         first = parsed.diagnostics[0] if parsed.diagnostics else None
         message = first.message if first else "rule pack is not a TOML table"
@@ -198,13 +208,15 @@ def _load_cached(path: Path, shown: str, builtin: bool, mtime: float) -> LoadedP
     return LoadedPack(pack, shown, text, parsed.root, builtin)
 
 
-def _load_file(path: Path, shown: str, *, builtin: bool) -> LoadedPack:
+def _load_file(
+    path: Path, shown: str, *, builtin: bool, cache: ParseCache | None
+) -> LoadedPack:
     """Load a pack file through the cache."""
     try:
         mtime = path.stat().st_mtime
     except OSError as error:
         raise PackError(shown, f"cannot read rule pack: {error.strerror}") from None
-    return _load_cached(path, shown, builtin, mtime)
+    return _load_cached(path, shown, builtin, mtime, cache)
 
 
 def _validate(path: str, root: Mapping, data: object, text: str) -> Pack:

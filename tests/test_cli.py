@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -150,6 +151,33 @@ def test_module_entry_point_and_offline_imports() -> None:
     )
 
     assert done.returncode == 0, done.stderr
+
+
+def test_a_warm_cache_run_parses_nothing_and_validates_nothing(tmp_path: Path) -> None:
+    code = (
+        "import sys\nfrom runart_lint.cli import main\n"
+        "try:\n    main(['examples', '--fail-on', 'never'])\nexcept SystemExit:\n"
+        "    pass\n"
+        "heavy = ('yaml', 'tomllib', 'pydantic', 'dataclasses', 'inspect', 'rich')\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & set(heavy)))\n"
+    )
+    environment = {**os.environ, "RUNART_LINT_CACHE_DIR": str(tmp_path / "cache")}
+
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=environment,
+        )
+        for _ in range(2)
+    ]
+
+    first, second = (run.stdout.splitlines()[-1] for run in runs)
+    assert "yaml" in first and "tomllib" in first
+    assert second == "[]", second
 
 
 def test_version_imports_almost_nothing() -> None:

@@ -433,8 +433,8 @@ def test_log_in_config_overrides_the_pack(tmp_path: Path) -> None:
     from runart_lint.config import Settings
 
     log = "docs/deploys.md"
-    assert _load_pack(Settings(log=log)).pack.pack.log == log
-    assert _load_pack(Settings()).pack.pack.log != log
+    assert _load_pack(Settings(log=log), None).pack.pack.log == log
+    assert _load_pack(Settings(), None).pack.pack.log != log
 
 
 def test_a_config_that_validated_before_skips_pydantic(tmp_path: Path) -> None:

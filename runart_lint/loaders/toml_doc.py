@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import datetime
 import re
-import tomllib
 from typing import NoReturn
 
 from runart_lint.loaders.tree import (
@@ -169,6 +167,10 @@ def load_toml(path: str, text: str) -> ParsedFile:
         return ParsedFile(path, None, (_too_deep(lines, deep.offset),))
     except (_ScanError, IndexError):
         pass  # tomllib names the error and its position next
+
+    # Imported here: with the parse cache warm, a run parses no TOML at all,
+    # and tomllib with its datetime support costs about 8 ms to import.
+    import tomllib
 
     try:
         data = tomllib.loads(text)
@@ -540,10 +542,12 @@ def _escaped(found: re.Match[str]) -> str:
 
 def _scalar(value: object) -> ScalarValue:
     """Return a tomllib leaf as a scalar value; dates and times become ISO strings."""
-    if isinstance(value, datetime.date | datetime.time):
-        return value.isoformat()
     if isinstance(value, str | int | float):
         return value
+    import datetime  # loaded already by tomllib, which produced `value`
+
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
     return str(value)
 
 
