@@ -398,7 +398,8 @@ def _url_problem(value: str) -> str | None:
     try:
         parts = urllib.parse.urlsplit(value)
         host = parts.hostname
-    except ValueError:  # an unclosed `[` of an IPv6 address
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:  # an unclosed `[` of an IPv6 address, a bad port
         return "an http(s) URL"
     if parts.scheme not in ("http", "https") or not host:
         return "an http(s) URL"

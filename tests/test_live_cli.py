@@ -269,6 +269,8 @@ def test_offline_audit_runs_no_live_rule_and_reports_none_not_run() -> None:
             "`CLOUDFLARE_API_TOKEN` holds a character",
         ),
         ("GITHUB_API_URL", "http://api.github.example", "uses plain http to another"),
+        ("GITHUB_API_URL", "https://[::1/api", "is not an http(s) URL"),
+        ("CLOUDFLARE_API_BASE_URL", "https://127.0.0.1:port/", "is not an http(s) URL"),
         ("CLOUDFLARE_ACCOUNT_ID", "not-an-account", "is not an account id"),
         ("GITHUB_REPOSITORY", "no-slash", "is not `owner/name`"),
     ],

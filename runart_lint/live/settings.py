@@ -186,7 +186,13 @@ def _token(environ: Mapping[str, str], name: str) -> Secret | None:
 def _api_url(setting: _Value, default: str) -> str:
     """Return a base URL; plain HTTP is allowed only to this machine."""
     value, name = setting.text or default, setting.source
-    parts = urllib.parse.urlsplit(value)
+    try:
+        parts = urllib.parse.urlsplit(value)
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:  # an unclosed `[` of an IPv6 address, a bad port
+        raise SettingsError(
+            f"{name} is not an http(s) URL", f"set {name} to an https:// URL"
+        ) from None
     problem = None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         problem = "is not an http(s) URL"
