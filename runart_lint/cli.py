@@ -16,8 +16,10 @@ from runart_lint.redact import RedactingFormatter, redact, redact_result
 
 if TYPE_CHECKING:
     from runart_lint.config import Settings
-    from runart_lint.engine import LiveSource, Options
+    from runart_lint.engine import LiveSource
     from runart_lint.findings import AuditResult
+    from runart_lint.graph.model import Audit
+    from runart_lint.inputs import Options
     from runart_lint.pack import LoadedPack
 
 logger = logging.getLogger("runart_lint")
@@ -197,9 +199,8 @@ def _audit(args: argparse.Namespace) -> int:
         )
     _warn_if_subfolder(root)
 
-    from runart_lint.engine import Options, audit_repository
     from runart_lint.findings import Severity
-    from runart_lint.rules import RULES
+    from runart_lint.inputs import Options
 
     settings = _settings(args, root)
     cache_dir = None if args.no_cache else _cache_dir()
@@ -213,8 +214,7 @@ def _audit(args: argparse.Namespace) -> int:
         cache_dir=cache_dir,
     )
     logger.info("auditing %s with pack %s", root, pack.pack.pack.name)
-    live = _live_source(args, settings, root, options) if args.live else None
-    result, audit = audit_repository(root, pack, RULES, options, live)
+    result, audit = _audit_or_reuse(args, settings, root, pack, options)
     result = _with_baseline(result, args, settings)
 
     from runart_lint.cli_reports import render_extra_format, write_side_reports
@@ -227,6 +227,45 @@ def _audit(args: argparse.Namespace) -> int:
         sys.stdout.write(report)
     write_side_reports(result, audit, args, root)
     return exit_code(result, settings.fail_on)
+
+
+def _audit_or_reuse(
+    args: argparse.Namespace,
+    settings: Settings,
+    root: Path,
+    pack: LoadedPack,
+    options: Options,
+) -> tuple[AuditResult, Audit | None]:
+    """Return the audit's result, reused when every input is as it was.
+
+    A reused result comes without the audit's graph, which only the Markdown
+    summary and the deployment log draw on; those runs always audit.
+    """
+    from runart_lint.inputs import read_inputs
+    from runart_lint.results import ResultCache
+
+    inputs = read_inputs(root, options)
+    reusable = not (args.live or args.format == "markdown" or args.summary)
+    results = (
+        ResultCache(options.cache_dir)
+        if options.cache_dir is not None and reusable and args.bitacora is None
+        else None
+    )
+    key = results.key(root, pack, options, inputs) if results else ""
+    if results is not None:
+        reused = results.load(key, root, inputs)
+        if reused is not None:
+            logger.info("nothing changed since an identical audit; reusing its result")
+            return reused, None
+
+    from runart_lint.engine import audit_repository
+    from runart_lint.rules import RULES
+
+    live = _live_source(args, settings, root, options) if args.live else None
+    result, audit = audit_repository(root, pack, RULES, options, live, inputs)
+    if results is not None:
+        results.store(key, result, audit.probes)
+    return result, audit
 
 
 def _warn_if_subfolder(root: Path) -> None:
@@ -252,7 +291,6 @@ def _warn_if_subfolder(root: Path) -> None:
 def _settings(args: argparse.Namespace, root: Path) -> Settings:
     """Return the configuration file's settings with the flags given applied."""
     from runart_lint.config import ConfigError, find_config, load_config, settings_for
-    from runart_lint.rules import RULES
 
     flags = {
         "pack": args.pack,
@@ -266,7 +304,7 @@ def _settings(args: argparse.Namespace, root: Path) -> Settings:
     if path is None and not args.no_config:
         path = find_config(root)
     try:
-        loaded = load_config(path, frozenset(r.id for r in RULES)) if path else None
+        loaded = load_config(path, _rule_ids()) if path else None
     except ConfigError as error:
         raise UsageError(str(error), error.help_text) from None
     if loaded is not None:
@@ -596,6 +634,13 @@ def _init_parser(default_output: str) -> argparse.ArgumentParser:
         "-v", "--verbose", action="store_true", help="log progress to standard error"
     )
     return parser
+
+
+def _rule_ids() -> frozenset[str]:
+    """Return the registered rule ids (importing every rule module)."""
+    from runart_lint.rules import RULES
+
+    return frozenset(rule.id for rule in RULES)
 
 
 def _ids(text: str, flag: str) -> frozenset[str]:

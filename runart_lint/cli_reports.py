@@ -76,7 +76,7 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def render_extra_format(
-    result: AuditResult, audit: Audit, args: argparse.Namespace, root: Path
+    result: AuditResult, audit: Audit | None, args: argparse.Namespace, root: Path
 ) -> str | None:
     """Return the report for `--format github` or `markdown`, else None."""
     result = redact_result(result)
@@ -85,8 +85,15 @@ def render_extra_format(
 
         return render_github(result, prefix=_workspace_prefix(root))
     if args.format == "markdown":
-        return _markdown(result, audit, args)
+        return _markdown(result, _graph(audit), args)
     return None
+
+
+def _graph(audit: Audit | None) -> Audit:
+    """Return the audit's graph, which a run that reused a result does not have."""
+    if audit is None:
+        raise RuntimeError("a reused result has no graph to summarise")
+    return audit
 
 
 def render_sarif_report(result: AuditResult, args: argparse.Namespace) -> str:
@@ -109,16 +116,16 @@ def render_sarif_report(result: AuditResult, args: argparse.Namespace) -> str:
 
 
 def write_side_reports(
-    result: AuditResult, audit: Audit, args: argparse.Namespace, root: Path
+    result: AuditResult, audit: Audit | None, args: argparse.Namespace, root: Path
 ) -> None:
     """Write `--sarif`, append `--summary` and the `--bitacora` entry."""
     result = redact_result(result)
     if args.sarif:
         write_atomic(Path(args.sarif), render_sarif_report(result, args))
     if args.summary:
-        _append(Path(args.summary), _markdown(result, audit, args), None)
+        _append(Path(args.summary), _markdown(result, _graph(audit), args), None)
     if args.bitacora is not None:
-        _append_entry(result, audit, args, root)
+        _append_entry(result, _graph(audit), args, root)
 
 
 def _sarif_cap(requested: int) -> int:

@@ -16,14 +16,14 @@ from runart_lint.findings import (
 )
 from runart_lint.graph.builder import build_audit
 from runart_lint.graph.model import Audit
+from runart_lint.inputs import Inputs, Options, ReadFile, read_inputs, read_text
 from runart_lint.loaders.cache import ParseCache
-from runart_lint.loaders.discover import Discovery, FileKind, SourceFile, discover
-from runart_lint.loaders.reading import FileRefused, read_bounded
+from runart_lint.loaders.discover import FileKind, SourceFile
 from runart_lint.loaders.tree import Diagnostic, ParsedFile, Span
 from runart_lint.loaders.workflow import Action, Workflow, build_action, build_workflow
 from runart_lint.loaders.wrangler import WranglerConfig, build_config
 from runart_lint.pack import LoadedPack
-from runart_lint.records import field, record, replace
+from runart_lint.records import record, replace
 from runart_lint.rules.base import Rule
 
 if TYPE_CHECKING:
@@ -32,20 +32,6 @@ if TYPE_CHECKING:
     LiveSource = Callable[[Audit], LiveSnapshot]
 
 logger = logging.getLogger(__name__)
-
-MAX_FILE_BYTES = 2 * 1024 * 1024
-
-
-@record
-class Options:
-    """What to check and how findings are adjusted."""
-
-    select: frozenset[str] = frozenset()
-    ignore: frozenset[str] = frozenset()
-    severity: dict[str, Severity] = field(default_factory=dict)
-    exclude: tuple[str, ...] = ()
-    include: tuple[str, ...] = ()
-    cache_dir: Path | None = None
 
 
 @record
@@ -65,15 +51,18 @@ def audit_repository(
     rules: Sequence[Rule],
     options: Options,
     live: LiveSource | None = None,
+    inputs: Inputs | None = None,
 ) -> tuple[AuditResult, Audit]:
     """Audit the repository at `root` against `pack` with `rules`.
 
     With `live`, the services are read once the repository is, and the live
-    rules check what was read.
+    rules check what was read. `inputs` are the files already read, if they
+    were.
     """
-    discovery = _included(discover(root, options.exclude), options.include)
+    inputs = read_inputs(root, options) if inputs is None else inputs
+    discovery = inputs.discovery
     cache = ParseCache(options.cache_dir) if options.cache_dir else None
-    loaded = load_files(root, discovery.files, cache)
+    loaded = load_files(root, discovery.files, cache, inputs.files)
     skipped = tuple(
         ParsedFile(
             s.path,
@@ -108,17 +97,25 @@ def audit_repository(
 
 
 def load_files(
-    root: Path, files: Iterable[SourceFile], cache: ParseCache | None = None
+    root: Path,
+    files: Iterable[SourceFile],
+    cache: ParseCache | None = None,
+    read: Iterable[ReadFile] | None = None,
 ) -> Loaded:
-    """Read and parse every discovered file into typed documents."""
+    """Read and parse every discovered file into typed documents.
+
+    `read` holds the files' texts when they were read already.
+    """
     configs: list[WranglerConfig] = []
     workflows: list[Workflow] = []
     actions: list[Action] = []
     sources: dict[str, str] = {}
     parsed_files: list[ParsedFile] = []
 
-    for source in files:
-        text, problem = read_text(root / source.path)
+    if read is None:
+        read = (ReadFile(source, *read_text(root / source.path)) for source in files)
+    for item in read:
+        source, text, problem = item.source, item.text, item.problem
         if text is None:
             problems = (problem,) if problem is not None else ()
             parsed_files.append(ParsedFile(source.path, None, problems))
@@ -143,28 +140,6 @@ def load_files(
     return Loaded(
         tuple(configs), tuple(workflows), tuple(actions), sources, tuple(parsed_files)
     )
-
-
-def read_text(path: Path) -> tuple[str | None, Diagnostic | None]:
-    """Read a file as UTF-8, refusing huge, unreadable or undecodable files."""
-    try:
-        data = read_bounded(path, MAX_FILE_BYTES)
-    except FileRefused as refused:
-        return None, Diagnostic(
-            refused.code, refused.message, refused.help, Span.point(1, 1)
-        )
-
-    try:
-        return data.decode("utf-8"), None
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        col = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-        return None, Diagnostic(
-            "encoding",
-            "file is not valid UTF-8",
-            "save the file as UTF-8",
-            Span.point(line, col),
-        )
 
 
 def _parser_for(source: SourceFile) -> Callable[[str, str], ParsedFile]:
@@ -280,24 +255,6 @@ def _ran(
         and r.id not in failed
         and (live or not r.meta.needs_live)
     )
-
-
-def _included(discovery: Discovery, include: tuple[str, ...]) -> Discovery:
-    """Return the discovery narrowed to files under or matching `include`."""
-    if not include:
-        return discovery
-    from fnmatch import fnmatch
-
-    patterns = tuple(pattern.strip("/") for pattern in include)
-    files = tuple(
-        f
-        for f in discovery.files
-        if any(
-            f.path == p or f.path.startswith(f"{p}/") or fnmatch(f.path, p)
-            for p in patterns
-        )
-    )
-    return Discovery(files, discovery.skipped)
 
 
 def selected_rules(rules: Sequence[Rule], options: Options) -> list[Rule]:

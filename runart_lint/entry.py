@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 
@@ -13,6 +14,10 @@ def main() -> int:
         sys.stdout.write(f"runart-lint {__version__}\n")
         return 0
 
+    # Importing the rules and models creates thousands of objects and no
+    # garbage; the cyclic collector would only rescan them (the audit turns it
+    # off for its own run for the same reason).
+    gc.disable()
     from runart_lint.cli import main as run
 
     return run()

@@ -176,9 +176,9 @@ def _shrink_stat(name: str) -> Patch:
 
 def _swap_after_discovery(repo: Path) -> contextlib.AbstractContextManager[object]:
     """Return a patch that turns the config into a link once discovery is done."""
-    from runart_lint import engine
+    from runart_lint import inputs
 
-    real_discover = engine.discover
+    real_discover = inputs.discover
 
     def discover_then_swap(root: Path, *args: object, **kwargs: object) -> object:
         found = real_discover(root, *args, **kwargs)  # type: ignore[arg-type]
@@ -188,7 +188,7 @@ def _swap_after_discovery(repo: Path) -> contextlib.AbstractContextManager[objec
         return found
 
     (repo.parent / "outside" / "wrangler.toml").write_text(f"name = [{OUTSIDE_TEXT}\n")
-    return mock.patch.object(engine, "discover", discover_then_swap)
+    return mock.patch.object(inputs, "discover", discover_then_swap)
 
 
 FS_CASES = (
@@ -659,15 +659,18 @@ def _error_paths(scratch: Path, repo: Path, canaries: Canaries) -> Iterator[Tria
             "runart_lint.engine.audit_repository",
             side_effect=RuntimeError(f"failed near {token}"),
         )
+        # `--no-cache`: a reused result would skip the failing code.
         with failing:
             yield _canary_trial(
                 f"internal error {' '.join(flags)}".strip(),
-                [str(repo), *flags],
+                [str(repo), "--no-cache", *flags],
                 canaries,
             )
     with _failing_rule(token):
         yield _canary_trial(
-            "rule that raises, --debug", [str(repo), "--debug"], canaries
+            "rule that raises, --debug",
+            [str(repo), "--no-cache", "--debug"],
+            canaries,
         )
 
 
@@ -722,6 +725,7 @@ def _subprocess_paths(scratch: Path, repo: Path, canaries: Canaries) -> list[Tri
         _INTERNAL_ERROR,
         canaries.tokens["ghp"],
         str(repo),
+        "--no-cache",
         "--debug",
     ]
     trials = []

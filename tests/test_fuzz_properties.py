@@ -31,7 +31,8 @@ from fuzz_inputs import (
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
-from runart_lint.engine import parse, read_text
+from runart_lint.engine import parse
+from runart_lint.inputs import read_text
 from runart_lint.loaders.discover import FileKind, SourceFile
 from runart_lint.loaders.tree import Mapping, Node, ParsedFile, Sequence, Span
 from runart_lint.redact import MASK, mask_spans, redact

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, shared_path
 
-from runart_lint.engine import Options, audit_repository
+from runart_lint.engine import audit_repository
+from runart_lint.inputs import Options
 from runart_lint.findings import Finding, Severity
 from runart_lint.pack import load_pack
 from runart_lint.rules import (

@@ -17,7 +17,8 @@ from conftest import FIXTURES, shared_path
 
 import runart_lint.rules as registry
 from runart_lint.cli import main
-from runart_lint.engine import Options, audit_repository
+from runart_lint.engine import audit_repository
+from runart_lint.inputs import Options
 from runart_lint.findings import Confidence, Finding, Severity
 from runart_lint.graph.stages import (
     DEV_TIER,

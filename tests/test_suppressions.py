@@ -10,7 +10,8 @@ import pytest
 from conftest import FIXTURES
 
 from runart_lint.cli import main
-from runart_lint.engine import Options, audit_repository
+from runart_lint.engine import audit_repository
+from runart_lint.inputs import Options
 from runart_lint.findings import AuditResult, Finding
 from runart_lint.pack import load_pack
 from runart_lint.rules import RULES

@@ -135,6 +135,14 @@ class Audit:
         return cast(T, self._memo[key])
 
     @functools.cached_property
+    def probes(self) -> dict[str, bool]:
+        """Return the paths `present()` looked for on disk, and what it found.
+
+        A stored result stays valid only while these answers do.
+        """
+        return {}
+
+    @functools.cached_property
     def _parsed_paths(self) -> frozenset[str]:
         return frozenset(parsed.path for parsed in self.parsed)
 
@@ -189,7 +197,9 @@ class Audit:
         parts = PurePosixPath(path).parts
         if not parts or ".." in parts or PurePosixPath(path).is_absolute():
             return False
-        return (self.root / path).is_file()
+        found = (self.root / path).is_file()
+        self.probes[path] = found
+        return found
 
     def pack_file(self) -> str | None:
         """Return the rule pack's path inside the repository, if it is there.
