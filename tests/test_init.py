@@ -10,8 +10,8 @@ from conftest import REPO, shared_path
 
 from runart_lint.cli import main
 from runart_lint.engine import audit_repository
-from runart_lint.inputs import Options
 from runart_lint.findings import AuditResult
+from runart_lint.inputs import Options
 from runart_lint.pack import load_pack
 from runart_lint.rules import RULES
 

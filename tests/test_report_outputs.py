@@ -9,9 +9,9 @@ from conftest import REPO, shared_path
 from syrupy.assertion import SnapshotAssertion
 
 from runart_lint.engine import audit_repository
-from runart_lint.inputs import Options
 from runart_lint.findings import AuditResult, Finding, Location, NotRun, Severity
 from runart_lint.graph.model import Audit
+from runart_lint.inputs import Options
 from runart_lint.loaders.tree import Span
 from runart_lint.pack import load_pack
 from runart_lint.records import replace

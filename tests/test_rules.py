@@ -14,8 +14,8 @@ import pytest
 from conftest import FIXTURES, normalise
 
 from runart_lint.engine import audit_repository
-from runart_lint.inputs import Options
 from runart_lint.findings import AuditResult
+from runart_lint.inputs import Options
 from runart_lint.pack import load_pack
 from runart_lint.reporters.text import render_text
 from runart_lint.rules import RULES, rule_by_id

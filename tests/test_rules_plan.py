@@ -18,7 +18,6 @@ from conftest import FIXTURES, shared_path
 import runart_lint.rules as registry
 from runart_lint.cli import main
 from runart_lint.engine import audit_repository
-from runart_lint.inputs import Options
 from runart_lint.findings import Confidence, Finding, Severity
 from runart_lint.graph.stages import (
     DEV_TIER,
@@ -26,6 +25,7 @@ from runart_lint.graph.stages import (
     STAGING_TIER,
     env_tier,
 )
+from runart_lint.inputs import Options
 from runart_lint.pack import load_pack
 from runart_lint.reporters.sarif import render_sarif
 from runart_lint.rules import (

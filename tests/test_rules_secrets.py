@@ -14,9 +14,9 @@ import pytest
 from conftest import FIXTURES, shared_path
 
 from runart_lint.engine import audit_repository
-from runart_lint.inputs import Options
 from runart_lint.findings import Confidence, Finding, Severity
 from runart_lint.graph.shell import find_wrangler
+from runart_lint.inputs import Options
 from runart_lint.pack import load_pack
 from runart_lint.rules import (
     action_secrets_wrong_environment,

@@ -15,8 +15,8 @@ import pytest
 from conftest import FIXTURES, REPO, SHARED
 
 from runart_lint.engine import audit_repository
-from runart_lint.inputs import Options
 from runart_lint.findings import Finding
+from runart_lint.inputs import Options
 from runart_lint.pack import load_pack
 from runart_lint.rules import RULES, invalid_config_type
 from runart_lint.rules.base import Rule, rule_from_module

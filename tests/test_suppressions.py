@@ -11,8 +11,8 @@ from conftest import FIXTURES
 
 from runart_lint.cli import main
 from runart_lint.engine import audit_repository
-from runart_lint.inputs import Options
 from runart_lint.findings import AuditResult, Finding
+from runart_lint.inputs import Options
 from runart_lint.pack import load_pack
 from runart_lint.rules import RULES
 from runart_lint.suppressions import apply_suppressions, find_directives
