@@ -291,6 +291,7 @@ def _warn_if_subfolder(root: Path) -> None:
 def _settings(args: argparse.Namespace, root: Path) -> Settings:
     """Return the configuration file's settings with the flags given applied."""
     from runart_lint.config import ConfigError, find_config, load_config, settings_for
+    from runart_lint.loaders.cache import ParseCache
 
     flags = {
         "pack": args.pack,
@@ -300,11 +301,12 @@ def _settings(args: argparse.Namespace, root: Path) -> Settings:
         "fail_on": args.fail_on,
         "baseline": args.baseline,
     }
+    cache = None if args.no_cache else ParseCache(_cache_dir())
     path = Path(args.config) if args.config else None
     if path is None and not args.no_config:
-        path = find_config(root)
+        path = find_config(root, cache)
     try:
-        loaded = load_config(path, _rule_ids()) if path else None
+        loaded = load_config(path, _rule_ids, cache) if path else None
     except ConfigError as error:
         raise UsageError(str(error), error.help_text) from None
     if loaded is not None:

@@ -5,13 +5,20 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from runart_lint import __version__
-from runart_lint.loaders.cache import cache_root
-from runart_lint.loaders.toml_doc import load_toml
-from runart_lint.loaders.tree import Mapping, Node, Sequence, Span, to_python
+from runart_lint.loaders.cache import ParseCache, cache_root
+from runart_lint.loaders.tree import (
+    Mapping,
+    Node,
+    ParsedFile,
+    Sequence,
+    Span,
+    to_python,
+)
 from runart_lint.records import (
     dataclass_mirror,
     field,
@@ -22,6 +29,9 @@ from runart_lint.records import (
 )
 
 logger = logging.getLogger(__name__)
+
+# The registered rule ids, or a function that returns them when needed.
+RuleIds = frozenset[str] | Callable[[], frozenset[str]]
 
 CONFIG_FILE = ".runart-lint.toml"
 PYPROJECT = "pyproject.toml"
@@ -132,7 +142,7 @@ class ConfigError(Exception):
         self.help_text = help_text or f"fix the configuration in {path}"
 
 
-def find_config(root: Path) -> Path | None:
+def find_config(root: Path, cache: ParseCache | None = None) -> Path | None:
     """Return the configuration file of the repository at `root`, if any.
 
     `.runart-lint.toml` comes first; `pyproject.toml` counts only when it has a
@@ -140,7 +150,7 @@ def find_config(root: Path) -> Path | None:
     """
     dedicated = root / CONFIG_FILE
     pyproject = root / PYPROJECT
-    has_section = pyproject.is_file() and _mentions_section(pyproject)
+    has_section = pyproject.is_file() and _mentions_section(pyproject, cache)
     if dedicated.is_file():
         if has_section:
             logger.warning(
@@ -152,18 +162,25 @@ def find_config(root: Path) -> Path | None:
     return pyproject if has_section else None
 
 
-def load_config(path: Path, known_rules: frozenset[str]) -> LoadedConfig:
-    """Read, parse and validate a configuration file."""
+def load_config(
+    path: Path, known_rules: RuleIds, cache: ParseCache | None = None
+) -> LoadedConfig:
+    """Read, parse and validate a configuration file.
+
+    `known_rules` may be a function returning the registered rule ids: it is
+    called only for a configuration that names rules, since finding them
+    means importing every rule module.
+    """
     shown = _shown(path)
     text = _read(path, shown)
-    section = _section(path, shown, text)
+    section = _section(path, shown, text, cache)
     data = to_python(section)
 
-    config = _from_cache(text, data, known_rules)
+    config = _from_cache(text, data)
     if config is None:
         config = _validate(shown, section, data)
         _check_values(shown, section, config, known_rules)
-        _remember(text, known_rules)
+        _remember(text)
     else:
         # Cheap, and a marker written before a check was added must not skip it.
         _check_values(shown, section, config, known_rules)
@@ -234,7 +251,7 @@ def _read(path: Path, shown: str) -> str:
         ) from None
 
 
-def _mentions_section(pyproject: Path) -> bool:
+def _mentions_section(pyproject: Path, cache: ParseCache | None) -> bool:
     """Return whether `pyproject.toml` has a `[tool.runart-lint]` table."""
     try:
         text = pyproject.read_text(encoding="utf-8")
@@ -242,16 +259,31 @@ def _mentions_section(pyproject: Path) -> bool:
         return False
     if "runart-lint" not in text:
         return False
-    parsed = load_toml(PYPROJECT, text)
+    parsed = _parse_toml(PYPROJECT, text, cache)
     if parsed.diagnostics or not isinstance(parsed.root, Mapping):
         return True  # load_config reports the syntax error
     tool = parsed.root.mapping("tool")
     return tool is not None and "runart-lint" in tool
 
 
-def _section(path: Path, shown: str, text: str) -> Mapping:
+def _parse_toml(shown: str, text: str, cache: ParseCache | None) -> ParsedFile:
+    """Parse TOML, through the cache when there is one.
+
+    With the cache warm, a run whose configuration did not change never
+    imports tomllib.
+    """
+
+    def parse(path: str, source: str) -> ParsedFile:
+        from runart_lint.loaders.toml_doc import load_toml
+
+        return load_toml(path, source)
+
+    return cache.parse(shown, "toml", text, parse) if cache else parse(shown, text)
+
+
+def _section(path: Path, shown: str, text: str, cache: ParseCache | None) -> Mapping:
     """Return the table holding the configuration, refusing syntax errors."""
-    parsed = load_toml(shown, text)
+    parsed = _parse_toml(shown, text, cache)
     if parsed.diagnostics:
         first = parsed.diagnostics[0]
         raise ConfigError(
@@ -354,7 +386,7 @@ def _shown_value(value: object) -> str:
 
 
 def _check_values(
-    shown: str, section: Mapping, config: Config, known_rules: frozenset[str]
+    shown: str, section: Mapping, config: Config, known_rules: RuleIds
 ) -> None:
     """Check what types cannot: rule ids, names and numbers."""
     for key in ("select", "ignore"):
@@ -427,9 +459,11 @@ def _check_rule(
     section: Mapping,
     location: tuple[object, ...],
     rule_id: str,
-    known_rules: frozenset[str],
+    known_rules: RuleIds,
 ) -> None:
     """Refuse a rule id that no rule has."""
+    if callable(known_rules):
+        known_rules = known_rules()
     if rule_id in known_rules:
         return
     key = _key_path(location)
@@ -495,16 +529,19 @@ def _span_at(section: Mapping, location: tuple[object, ...]) -> Span:
     return span
 
 
-def _cache_marker(text: str, known_rules: frozenset[str]) -> Path:
-    """Return the marker file that says this configuration text validated."""
-    key = "\0".join((__version__, *sorted(known_rules), text))
+def _cache_marker(text: str) -> Path:
+    """Return the marker file that says this configuration text validated.
+
+    Rule ids are checked on every load, so the marker does not depend on them.
+    """
+    key = "\0".join((__version__, text))
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
     return cache_root() / "configs" / f"{digest}.ok"
 
 
-def _from_cache(text: str, data: object, known_rules: frozenset[str]) -> Config | None:
+def _from_cache(text: str, data: object) -> Config | None:
     """Return the configuration without pydantic when this text validated before."""
-    if not _cache_marker(text, known_rules).is_file():
+    if not _cache_marker(text).is_file():
         return None
     try:
         return _build(data)
@@ -513,9 +550,9 @@ def _from_cache(text: str, data: object, known_rules: frozenset[str]) -> Config 
         return None
 
 
-def _remember(text: str, known_rules: frozenset[str]) -> None:
+def _remember(text: str) -> None:
     """Record that this configuration text validated, so later runs skip pydantic."""
-    marker = _cache_marker(text, known_rules)
+    marker = _cache_marker(text)
     try:
         marker.parent.mkdir(parents=True, exist_ok=True)
         marker.touch()

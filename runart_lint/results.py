@@ -12,7 +12,9 @@ again before it is reused. A reused result is what a new audit would report;
 
 Only the offline audit is reused: a live audit reads services that change on
 their own. Entries are checksummed and written by rename, like the parse
-cache's; a damaged entry is ignored.
+cache's; a damaged entry is ignored. A checksum is no signature: whoever can
+write to the cache folder can plant a result, so the folder must stay private
+to whoever runs the audit.
 """
 
 from __future__ import annotations

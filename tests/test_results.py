@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -137,3 +140,33 @@ def test_no_cache_neither_reads_nor_writes_results(
     _run(capsys, str(repo), "--no-cache")
 
     assert not (tmp_path / "cache" / "results").exists()
+
+
+def test_a_reused_run_imports_no_rule_even_with_a_configuration(
+    repo: Path, tmp_path: Path
+) -> None:
+    (repo / ".runart-lint.toml").write_text('fail-on = "error"\nexclude = ["docs"]\n')
+    code = (
+        "import sys\nfrom runart_lint.cli import main\n"
+        "code = main([sys.argv[1]])\n"
+        "loaded = [m for m in sys.modules if m.startswith(('runart_lint.rules', "
+        "'runart_lint.graph', 'yaml', 'tomllib'))]\n"
+        "print(code, len(loaded))\n"
+    )
+    environment = {**os.environ, "RUNART_LINT_CACHE_DIR": str(tmp_path / "cache")}
+
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code, str(repo)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=environment,
+            check=True,
+        ).stdout.splitlines()[-1]
+        for _ in range(2)
+    ]
+
+    first_code, first_loaded = runs[0].split()
+    assert int(first_loaded) > 0
+    assert runs[1] == f"{first_code} 0"
