@@ -85,7 +85,7 @@ def test_a_cached_config_is_still_checked(
     text = '[live]\ngithub-api-url = "ftp://x"\n'
     path = tmp_path / CONFIG_FILE
     path.write_text(text, encoding="utf-8")
-    marker = _cache_marker(text, KNOWN)
+    marker = _cache_marker(text)
     marker.parent.mkdir(parents=True)
     marker.touch()
 
