@@ -12,8 +12,14 @@ from typing import Any, ClassVar, Literal
 
 from runart_lint import __version__
 from runart_lint.loaders.cache import ParseCache, cache_root
-from runart_lint.loaders.toml_doc import load_toml
-from runart_lint.loaders.tree import Mapping, Node, Sequence, Span, to_python
+from runart_lint.loaders.tree import (
+    Mapping,
+    Node,
+    ParsedFile,
+    Sequence,
+    Span,
+    to_python,
+)
 from runart_lint.records import dataclass_mirror, field, from_mirror, record
 
 logger = logging.getLogger(__name__)
@@ -195,9 +201,9 @@ def _load_cached(
         raise PackError(shown, f"cannot read rule pack: {error}") from None
 
     if cache is None:
-        parsed = load_toml(shown, text)
+        parsed = _parse_toml(shown, text)
     else:
-        parsed = cache.parse(shown, "toml", text, load_toml)
+        parsed = cache.parse(shown, "toml", text, _parse_toml)
     if parsed.diagnostics or not isinstance(parsed.root, Mapping):
         first = parsed.diagnostics[0] if parsed.diagnostics else None
         message = first.message if first else "rule pack is not a TOML table"
@@ -206,6 +212,13 @@ def _load_cached(
     data = to_python(parsed.root)
     pack = _from_cache(text, data) or _validate(shown, parsed.root, data, text)
     return LoadedPack(pack, shown, text, parsed.root, builtin)
+
+
+def _parse_toml(shown: str, text: str) -> ParsedFile:
+    """Parse the pack's TOML; imported here, as a warm cache never needs it."""
+    from runart_lint.loaders.toml_doc import load_toml
+
+    return load_toml(shown, text)
 
 
 def _load_file(
