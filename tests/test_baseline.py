@@ -59,6 +59,21 @@ def test_write_then_read_across_an_edit_that_moves_lines(
     assert baseline.read_text() == written
 
 
+def test_the_json_summary_counts_baselined_findings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _repo(tmp_path, ONE_FAULT)
+    baseline = tmp_path / "baseline.json"
+    assert _run(root, "--write-baseline", str(baseline)) == 0
+    capsys.readouterr()
+
+    assert _run(root, "--baseline", str(baseline), "--format", "json") == 0
+
+    summary = json.loads(capsys.readouterr().out)["summary"]
+    assert summary["baselined"] == 1
+    assert summary["error"] == summary["warning"] == 0
+
+
 def test_baseline_is_sorted_stable_json_without_lines(tmp_path: Path) -> None:
     root = _repo(tmp_path, ONE_FAULT + SECOND_FAULT)
     baseline = tmp_path / "baseline.json"

@@ -26,7 +26,8 @@ def render_json(result: AuditResult) -> str:
       null) and `related`: `[{path, line, column, message}]`.
     - `not_run`: `[{check, reason}]` for checks that could not run.
     - `summary`: unsuppressed counts `error`, `warning`, `note`, then
-      `suppressed` and `files` (files audited).
+      `suppressed`, `baselined` (findings left out because the baseline
+      holds them) and `files` (files audited).
 
     Within a format version keys are only ever added, never removed or retyped.
     """
@@ -41,6 +42,7 @@ def render_json(result: AuditResult) -> str:
         "summary": {
             **{severity.label: counts[severity] for severity in Severity},
             "suppressed": result.suppressed_count,
+            "baselined": result.baselined,
             "files": result.files_audited,
         },
     }
