@@ -67,21 +67,14 @@ class ResultCache:
 
     def load(self, key: str, root: Path, inputs: Inputs) -> AuditResult | None:
         """Return the stored result for `key`, if its probed paths still match."""
-        entry = self._entry(key)
-        try:
-            data = entry.read_bytes()
-        except OSError:
+        payload = _payload(self._entry(key))
+        if payload is None:
             return None
-        header, digest = data[: len(MAGIC)], data[len(MAGIC) : len(MAGIC) + DIGEST_SIZE]
-        payload = data[len(MAGIC) + DIGEST_SIZE :]
-        if header != MAGIC or hashlib.sha256(payload).digest() != digest:
-            logger.debug("ignoring a damaged result entry %s", entry.name)
-            return None
+
         try:
-            stored = marshal.loads(payload)
-            findings, not_run, files_audited, probes = stored
-            if any((root / path).is_file() != found for path, found in probes):
-                logger.debug("a probed path changed; auditing again")
+            findings, not_run, files_audited, probes = marshal.loads(payload)
+            if not _probes_hold(root, probes):
+                logger.debug("a path a rule looked for changed; auditing again")
                 return None
             return AuditResult(
                 findings=tuple(_finding(item) for item in findings),
@@ -90,7 +83,7 @@ class ResultCache:
                 files_audited=files_audited,
             )
         except (ValueError, TypeError, IndexError, KeyError, EOFError):
-            logger.debug("ignoring a result entry that does not decode %s", entry.name)
+            logger.debug("ignoring a result entry that does not decode")
             return None
 
     def store(self, key: str, result: AuditResult, probes: dict[str, bool]) -> None:
@@ -116,6 +109,29 @@ class ResultCache:
 
     def _entry(self, key: str) -> Path:
         return self.folder / key[:2] / key
+
+
+def _payload(entry: Path) -> bytes | None:
+    """Return an entry's payload, or None if it is absent or damaged."""
+    try:
+        data = entry.read_bytes()
+    except OSError:
+        return None
+    header = data[: len(MAGIC)]
+    digest = data[len(MAGIC) : len(MAGIC) + DIGEST_SIZE]
+    payload = data[len(MAGIC) + DIGEST_SIZE :]
+    if header != MAGIC or hashlib.sha256(payload).digest() != digest:
+        logger.debug("ignoring a damaged result entry %s", entry.name)
+        return None
+    return payload
+
+
+def _probes_hold(root: Path, probes: list[tuple[str, bool]]) -> bool:
+    """Return whether every probed path is still there, or still absent."""
+    try:
+        return all((root / path).is_file() == found for path, found in probes)
+    except OSError:  # a folder that cannot be searched any more
+        return False
 
 
 def _key_parts(
