@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from runart_lint.findings import (
@@ -124,7 +124,9 @@ def load_files(
         if cache is None:
             parsed = parse(source, text)
         else:
-            kind = source.kind.value
+            # The suffix picks the parser: the same text in `wrangler.toml`
+            # and in `wrangler.json` must not share a parse.
+            kind = f"{source.kind.value}:{PurePosixPath(source.path).suffix}"
             parsed = cache.parse(source.path, kind, text, _parser_for(source))
         parsed_files.append(parsed)
         if source.kind is FileKind.WRANGLER:

@@ -38,6 +38,7 @@ from runart_lint.findings import (
     Severity,
 )
 from runart_lint.inputs import Inputs, Options
+from runart_lint.loaders.cache import parser_stamp, read_entry
 from runart_lint.loaders.tree import Span
 from runart_lint.pack import LoadedPack
 
@@ -87,7 +88,13 @@ class ResultCache:
             return None
 
     def store(self, key: str, result: AuditResult, probes: dict[str, bool]) -> None:
-        """Store a result; a cache that cannot be written is simply not used."""
+        """Store a result; a cache that cannot be written is simply not used.
+
+        A result with a check that did not run is not stored: what stopped
+        the check (a folder it could not search, say) may be gone next time.
+        """
+        if result.not_run:
+            return
         payload = marshal.dumps(
             (
                 [_encode_finding(finding) for finding in result.findings],
@@ -113,9 +120,8 @@ class ResultCache:
 
 def _payload(entry: Path) -> bytes | None:
     """Return an entry's payload, or None if it is absent or damaged."""
-    try:
-        data = entry.read_bytes()
-    except OSError:
+    data = read_entry(entry)
+    if data is None:
         return None
     header = data[: len(MAGIC)]
     digest = data[len(MAGIC) : len(MAGIC) + DIGEST_SIZE]
@@ -141,6 +147,7 @@ def _key_parts(
     parts = [
         __version__,
         _code_stamp(),
+        parser_stamp(),
         str(root.resolve()),
         "builtin" if pack.builtin else str(Path(pack.path).resolve()),
         pack.text,
@@ -158,7 +165,7 @@ def _key_parts(
         parts += [source.path, source.kind.value, repr(source.inert)]
         if item.text is None:
             problem = item.problem
-            parts.append(repr((problem.code, problem.span)) if problem else "none")
+            parts.append(repr(problem) if problem else "none")
         else:
             parts.append(hashlib.sha256(item.text.encode("utf-8")).hexdigest())
     return parts
@@ -168,9 +175,10 @@ def _key_parts(
 def _code_stamp() -> str:
     """Return a stamp of the package's own files: a changed rule misses.
 
-    Sizes and modification times, not contents: reading the package's source
-    on every run would cost more than the time this cache saves on a small
-    repository.
+    Sizes, inode numbers and modification and change times, not contents:
+    reading the package's source on every run would cost more than this cache
+    saves on a small repository. A file written again gets a new change time
+    even when its modification time is set back.
     """
     stamp = hashlib.sha256()
     package = Path(__file__).resolve().parent
@@ -178,9 +186,8 @@ def _code_stamp() -> str:
         for name in sorted(names):
             if name.endswith((".py", ".toml")):
                 info = os.stat(os.path.join(folder, name))
-                stamp.update(
-                    f"{folder}/{name}\0{info.st_size}\0{info.st_mtime_ns}\0".encode()
-                )
+                facts = (info.st_size, info.st_ino, info.st_mtime_ns, info.st_ctime_ns)
+                stamp.update(f"{folder}/{name}\0{facts}\0".encode())
     return stamp.hexdigest()
 
 

@@ -451,6 +451,7 @@ def test_json_report_shape() -> None:
         "warning": 1,
         "note": 1,
         "suppressed": 1,
+        "baselined": 0,
         "files": 3,
     }
     assert document["not_run"] == [

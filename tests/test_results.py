@@ -170,3 +170,84 @@ def test_a_reused_run_imports_no_rule_even_with_a_configuration(
     first_code, first_loaded = runs[0].split()
     assert int(first_loaded) > 0
     assert runs[1] == f"{first_code} 0"
+
+
+def test_the_reason_a_file_was_not_read_is_part_of_the_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("RUNART_LINT_CACHE_DIR", str(tmp_path / "cache"))
+    root = tmp_path / "big"
+    root.mkdir()
+    (root / "wrangler.toml").write_text('name = "site"\n')
+    big = root / "wrangler.big.toml"
+    big.write_text("#" * 3_000_000)
+    _run(capsys, str(root))
+    big.write_text("#" * 4_000_000)
+
+    _, out = _run(capsys, str(root))
+
+    assert "file is 4000000 bytes" in out
+
+
+def test_a_result_with_a_check_not_run_is_not_kept(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from runart_lint import rules as registry
+    from runart_lint.records import replace
+
+    def fail(audit: object) -> object:
+        raise PermissionError("a folder that cannot be searched")
+
+    broken = replace(registry.RULES[0], check=fail)
+    with mock.patch.object(registry, "RULES", (broken, *registry.RULES[1:])):
+        code, out = _run(capsys, str(repo))
+    assert code == 3 and "not run:" in out
+
+    with _audits() as audits:
+        code, out = _run(capsys, str(repo))
+
+    assert audits.call_count == 1
+    assert code == 1 and "not run:" not in out
+
+
+def test_the_same_text_as_toml_and_as_json_is_parsed_as_each(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("RUNART_LINT_CACHE_DIR", str(tmp_path / "cache"))
+    root = tmp_path / "site"
+    root.mkdir()
+    config = root / "wrangler.toml"
+    config.write_text('name = "site"\ncompatibility_date = "2024-01-01"\n')
+    assert _run(capsys, str(root))[0] == 0
+    config.rename(root / "wrangler.json")
+
+    code, out = _run(capsys, str(root))
+
+    assert code == 1 and "invalid-file" in out
+
+
+@pytest.mark.parametrize("folder", ["results", "parsed"])
+def test_a_named_pipe_in_the_cache_is_ignored(
+    repo: Path, tmp_path: Path, folder: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = _run(capsys, str(repo))
+    entries = [p for p in (tmp_path / "cache" / folder).rglob("*") if p.is_file()]
+    for entry in entries:
+        entry.unlink()
+        os.mkfifo(entry)
+
+    code = (
+        "import sys\nfrom runart_lint.cli import main\n"
+        "raise SystemExit(main([sys.argv[1]]))\n"
+    )
+    environment = {**os.environ, "RUNART_LINT_CACHE_DIR": str(tmp_path / "cache")}
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(repo)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=environment,
+    )
+
+    assert entries
+    assert (done.returncode, done.stdout) == first

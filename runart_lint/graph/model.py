@@ -197,7 +197,10 @@ class Audit:
         parts = PurePosixPath(path).parts
         if not parts or ".." in parts or PurePosixPath(path).is_absolute():
             return False
-        found = (self.root / path).is_file()
+        try:
+            found = (self.root / path).is_file()
+        except OSError:  # a folder on the way that cannot be searched
+            found = False
         self.probes[path] = found
         return found
 

@@ -15,11 +15,13 @@ import hashlib
 import logging
 import marshal
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from runart_lint import __version__
+from runart_lint.loaders.reading import FileRefused, read_bounded
 from runart_lint.loaders.tree import (
     Diagnostic,
     Entry,
@@ -36,6 +38,8 @@ logger = logging.getLogger(__name__)
 MAGIC = b"RLC1"
 LOADER_MODULES = ("tree.py", "yaml_doc.py", "toml_doc.py", "jsonc_doc.py", "cache.py")
 DIGEST_SIZE = 32
+# A parsed 2 MiB file takes a few times its size; results are smaller.
+MAX_ENTRY_BYTES = 64 * 1024 * 1024
 
 
 def cache_root() -> Path:
@@ -76,7 +80,11 @@ class ParseCache:
 
 @functools.cache
 def _loader_code() -> str:
-    """Return a digest of the loaders' own source, so a changed loader misses."""
+    """Return a digest of what parses: the loaders' source and the parsers.
+
+    A changed loader, another Python (tomllib) or another PyYAML build (with
+    or without libyaml, which words errors differently) misses.
+    """
     digest = hashlib.sha256()
     folder = Path(__file__).resolve().parent
     for name in LOADER_MODULES:
@@ -84,14 +92,36 @@ def _loader_code() -> str:
             digest.update((folder / name).read_bytes())
         except OSError:
             digest.update(name.encode())
+    digest.update(parser_stamp().encode())
     return digest.hexdigest()
+
+
+@functools.cache
+def parser_stamp() -> str:
+    """Return a stamp of the Python and PyYAML installation the parsers come from.
+
+    PyYAML is located without importing it (a warm run never does): the stamp
+    lists its files with their size, modification and change times.
+    """
+    import importlib.util
+
+    parts = [sys.version]
+    spec = importlib.util.find_spec("yaml")
+    folders = spec.submodule_search_locations if spec is not None else None
+    for folder in folders or ():
+        for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+            if entry.is_file():
+                info = entry.stat()
+                parts.append(
+                    f"{entry.path}:{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}"
+                )
+    return "\0".join(parts)
 
 
 def _read(entry: Path, path: str) -> ParsedFile | None:
     """Return the entry's parse for `path`, or None if absent or damaged."""
-    try:
-        data = entry.read_bytes()
-    except OSError:
+    data = read_entry(entry)
+    if data is None:
         return None
     header, digest, payload = data[:4], data[4 : 4 + DIGEST_SIZE], data[36:]
     if header != MAGIC or hashlib.sha256(payload).digest() != digest:
@@ -103,6 +133,21 @@ def _read(entry: Path, path: str) -> ParsedFile | None:
         return ParsedFile(path, root, tuple(_diagnostic(d) for d in diagnostics))
     except (ValueError, TypeError, IndexError, KeyError, EOFError):
         logger.debug("ignoring a cache entry that does not decode %s", entry.name)
+        return None
+
+
+def read_entry(entry: Path) -> bytes | None:
+    """Return a cache entry's bytes; None for a missing entry or a strange one.
+
+    Entries are read like repository files: a link, a named pipe or a device
+    put in the cache folder is refused instead of followed, waited on or read
+    without end.
+    """
+    try:
+        return read_bounded(entry, MAX_ENTRY_BYTES)
+    except FileRefused as refused:
+        if refused.code != "unreadable" or entry.exists():
+            logger.debug("ignoring the cache entry %s: %s", entry.name, refused)
         return None
 
 
