@@ -251,3 +251,14 @@ def test_a_named_pipe_in_the_cache_is_ignored(
 
     assert entries
     assert (done.returncode, done.stdout) == first
+
+
+def test_the_parser_stamp_names_the_python_and_the_yaml_files() -> None:
+    import yaml
+
+    from runart_lint.loaders.cache import parser_stamp
+
+    stamp = parser_stamp()
+
+    assert sys.version in stamp
+    assert str(Path(yaml.__file__).parent / "__init__.py") in stamp
