@@ -76,15 +76,20 @@ request is reported although others passed.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from runart_lint.findings import Finding, Severity
 from runart_lint.graph.model import Audit
-from runart_lint.live.anchors import branch_location
-from runart_lint.live.plan import PlannedWorkflow, plan_workflows
-from runart_lint.live.snapshot import Gaps, WorkflowRun, WorkflowState
 from runart_lint.loaders.workflow import Workflow
 from runart_lint.rules.base import RuleMeta
 
+if TYPE_CHECKING:
+    from runart_lint.live.plan import PlannedWorkflow
+    from runart_lint.live.snapshot import WorkflowRun, WorkflowState
+
+
+# runart_lint.live is imported inside the functions, after the offline
+# return: an offline audit never loads it (about 10 ms of every run).
 META = RuleMeta(
     id="failed-workflow-run",
     summary="a plan workflow's latest run failed, or it never runs",
@@ -100,6 +105,10 @@ def check(audit: Audit) -> Iterator[Finding]:
     """Yield one finding per plan workflow that is not running successfully."""
     if audit.live is None:
         return
+
+    from runart_lint.live.plan import plan_workflows
+    from runart_lint.live.snapshot import Gaps
+
     github = audit.live.github
     default = github.repo.get().default_branch
     workflows = github.workflows.get()
@@ -170,6 +179,8 @@ def _finding(
     help_text: str,
 ) -> Finding:
     """Return a finding at the workflow's trigger for the branch read."""
+    from runart_lint.live.anchors import branch_location
+
     return Finding(
         rule_id=META.id,
         severity=severity,

@@ -79,11 +79,10 @@ from collections.abc import Iterator
 
 from runart_lint.findings import Finding, Severity
 from runart_lint.graph.model import Audit
-from runart_lint.live.anchors import stage_project_location
-from runart_lint.live.plan import pages_stages
-from runart_lint.live.snapshot import Gaps
 from runart_lint.rules.base import RuleMeta
 
+# runart_lint.live is imported inside the functions, after the offline
+# return: an offline audit never loads it (about 10 ms of every run).
 META = RuleMeta(
     id="missing-pages-project",
     summary="a Pages project of the plan does not exist in the Cloudflare account",
@@ -97,6 +96,11 @@ def check(audit: Audit) -> Iterator[Finding]:
     """Yield one finding per plan project the account does not have."""
     if audit.live is None:
         return
+
+    from runart_lint.live.anchors import stage_project_location
+    from runart_lint.live.plan import pages_stages
+    from runart_lint.live.snapshot import Gaps
+
     cloudflare = audit.live.cloudflare
     gaps = Gaps()
 

@@ -71,17 +71,20 @@ is not compared.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from runart_lint.findings import Finding, Location, Severity
 from runart_lint.graph.model import Audit
-from runart_lint.live.anchors import deploy_block
-from runart_lint.live.plan import pages_environment, pages_stages
-from runart_lint.live.snapshot import DeploymentConfig, Gaps
 from runart_lint.loaders.tree import Scalar, Span
 from runart_lint.loaders.wrangler import EnvBlock, WranglerConfig
 from runart_lint.records import record
 from runart_lint.rules.base import RuleMeta
 
+if TYPE_CHECKING:
+    from runart_lint.live.snapshot import DeploymentConfig, Gaps
+
+# runart_lint.live is imported inside the functions, after the offline
+# return: an offline audit never loads it (about 10 ms of every run).
 META = RuleMeta(
     id="pages-config-drift",
     summary="a Pages project's dashboard bindings or variables differ from its config",
@@ -111,6 +114,9 @@ def check(audit: Audit) -> Iterator[Finding]:
     """Yield one finding per binding or variable that differs."""
     if audit.live is None:
         return
+
+    from runart_lint.live.snapshot import Gaps
+
     gaps = Gaps()
 
     for side in _sides(audit, gaps):
@@ -121,6 +127,9 @@ def check(audit: Audit) -> Iterator[Finding]:
 
 def _sides(audit: Audit, gaps: Gaps) -> Iterator[Side]:
     """Yield each (project, environment) of the plan with its config block."""
+    from runart_lint.live.anchors import deploy_block
+    from runart_lint.live.plan import pages_environment, pages_stages
+
     assert audit.live is not None
     seen: set[tuple[str, str, str]] = set()
     for stage in pages_stages(audit):

@@ -75,12 +75,11 @@ from collections.abc import Iterator
 
 from runart_lint.findings import Finding, Location, Severity
 from runart_lint.graph.model import Audit
-from runart_lint.live.anchors import branch_value_location, stage_project_location
-from runart_lint.live.plan import pages_stages
-from runart_lint.live.snapshot import Gaps
 from runart_lint.pack import StageSpec
 from runart_lint.rules.base import RuleMeta
 
+# runart_lint.live is imported inside the functions, after the offline
+# return: an offline audit never loads it (about 10 ms of every run).
 META = RuleMeta(
     id="production-branch-mismatch",
     summary="a Pages project's production branch is not the branch the plan promotes",
@@ -94,6 +93,10 @@ def check(audit: Audit) -> Iterator[Finding]:
     """Yield one finding per project whose production branch differs from the plan's."""
     if audit.live is None:
         return
+
+    from runart_lint.live.plan import pages_stages
+    from runart_lint.live.snapshot import Gaps
+
     cloudflare = audit.live.cloudflare
     gaps = Gaps()
 
@@ -120,6 +123,8 @@ def check(audit: Audit) -> Iterator[Finding]:
 
 def _expected_branch(audit: Audit, stage: StageSpec) -> str | None:
     """Return the branch the plan deploys to the stage's project's production."""
+    from runart_lint.live.plan import pages_stages
+
     if stage.branch and stage.branch != "*":
         return stage.branch
     sharing = [s for s in pages_stages(audit) if s.project == stage.project]
@@ -139,6 +144,8 @@ def _expected_branch(audit: Audit, stage: StageSpec) -> str | None:
 
 def _location(audit: Audit, stage: StageSpec, branch: str) -> Location | None:
     """Return the `--branch` value of the stage's deploy, else the project's name."""
+    from runart_lint.live.anchors import branch_value_location, stage_project_location
+
     assert stage.project is not None
     found = branch_value_location(audit, stage.project, branch)
     return found or stage_project_location(audit, stage)

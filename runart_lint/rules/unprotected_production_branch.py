@@ -79,10 +79,10 @@ from collections.abc import Iterator
 
 from runart_lint.findings import CheckUnavailable, Finding, Location, Severity
 from runart_lint.graph.model import Audit
-from runart_lint.live.anchors import branch_location, stage_location
-from runart_lint.live.plan import production_branch, production_stage
 from runart_lint.rules.base import RuleMeta
 
+# runart_lint.live is imported inside the functions, after the offline
+# return: an offline audit never loads it (about 10 ms of every run).
 META = RuleMeta(
     id="unprotected-production-branch",
     summary="the branch production deploys from has no protection or ruleset",
@@ -101,6 +101,9 @@ def check(audit: Audit) -> Iterator[Finding]:
     """Yield one finding when the production branch is not protected."""
     if audit.live is None:
         return
+
+    from runart_lint.live.plan import production_branch
+
     github = audit.live.github
     branch = production_branch(audit)
     rules = github.rules
@@ -131,6 +134,9 @@ def check(audit: Audit) -> Iterator[Finding]:
 
 def _location(audit: Audit, branch: str) -> Location | None:
     """Return the branch in the production workflow's push trigger, else the stage."""
+    from runart_lint.live.anchors import branch_location, stage_location
+    from runart_lint.live.plan import production_stage
+
     stage = production_stage(audit)
     workflow = audit.workflow(stage.workflow) if stage and stage.workflow else None
     if workflow is not None:
