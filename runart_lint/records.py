@@ -171,6 +171,11 @@ def _own_fields(cls: type) -> list[Field]:
             continue
         value = cls.__dict__.get(name, _MISSING)
         item = value if isinstance(value, Field) else Field(default=value)
+        if isinstance(item.default, list | dict | set):
+            raise ValueError(
+                f"mutable default {type(item.default).__name__} for field {name}: "
+                "use field(default_factory=...)"
+            )
         item.name = name
         item.annotation = annotation
         found.append(item)

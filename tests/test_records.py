@@ -162,3 +162,11 @@ def test_the_pydantic_mirror_validates_and_converts_back() -> None:
     assert type(value.points[0]) is Point
     with pytest.raises(ValidationError):
         adapter.validate_python({"points": [{"x": "not a number"}]})
+
+
+def test_a_mutable_default_is_refused_as_dataclasses_do() -> None:
+    with pytest.raises(ValueError, match="default_factory"):
+
+        @record
+        class Shared:
+            items: list[int] = []  # noqa: RUF012 - the mistake under test
