@@ -180,7 +180,8 @@ def load_config(
     if config is None:
         config = _validate(shown, section, data)
         _check_values(shown, section, config, known_rules)
-        _remember(text)
+        if _rebuilds(data, config):
+            _remember(text)
     else:
         # Cheap, and a marker written before a check was added must not skip it.
         _check_values(shown, section, config, known_rules)
@@ -548,6 +549,19 @@ def _from_cache(text: str, data: object) -> Config | None:
     except (KeyError, TypeError, ValueError, AttributeError):
         logger.debug("ignoring a configuration cache entry that does not fit")
         return None
+
+
+def _rebuilds(data: object, config: Config) -> bool:
+    """Return whether the raw data alone gives the configuration pydantic gave.
+
+    pydantic converts some values (`deadline = "5"` becomes 5.0); a text whose
+    data needs converting is not remembered, so every run validates it and no
+    run reads the unconverted value.
+    """
+    try:
+        return _build(data) == config
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return False
 
 
 def _remember(text: str) -> None:

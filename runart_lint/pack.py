@@ -247,7 +247,8 @@ def _validate(path: str, root: Mapping, data: object, text: str) -> Pack:
         raise _error_at(path, root, location, expected) from None
 
     _check_references(path, root, pack)
-    _remember(text)
+    if _rebuilds(data, pack):
+        _remember(text)
     return pack
 
 
@@ -427,6 +428,18 @@ def _from_cache(text: str, data: object) -> Pack | None:
     except (KeyError, TypeError, ValueError, AttributeError):
         logger.debug("ignoring a pack cache entry that does not fit the schema")
         return None
+
+
+def _rebuilds(data: object, pack: Pack) -> bool:
+    """Return whether the raw data alone gives the pack pydantic gave.
+
+    A pack whose values pydantic had to convert is validated on every run, so
+    that no run reads an unconverted value from a remembered text.
+    """
+    try:
+        return _build_pack(data) == pack
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return False
 
 
 def _remember(text: str) -> None:

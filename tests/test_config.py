@@ -464,6 +464,31 @@ def test_a_config_that_validated_before_skips_pydantic(tmp_path: Path) -> None:
     assert [run.stdout.splitlines()[-1] for run in runs] == ["True", "False"], runs
 
 
+def test_a_value_pydantic_converts_is_validated_on_every_run(tmp_path: Path) -> None:
+    _write(tmp_path, CONFIG_FILE, '[live]\ndeadline = "5"\n')
+    path = tmp_path / CONFIG_FILE
+    code = (
+        "import sys, pathlib\nfrom runart_lint.config import load_config\n"
+        f"config = load_config(pathlib.Path({str(path)!r}), frozenset())\n"
+        "print(repr(config.config.live.deadline), 'pydantic' in sys.modules)\n"
+    )
+    env = {"RUNART_LINT_CACHE_DIR": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}
+
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+            cwd=REPO,
+        ).stdout.strip()
+        for _ in range(2)
+    ]
+
+    assert runs == ["5.0 True", "5.0 True"]
+
+
 # The JSON schema
 
 
