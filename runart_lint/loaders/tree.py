@@ -13,8 +13,8 @@ ScalarValue = str | int | float | bool | None
 class Span(NamedTuple):
     """A range in a file: 1-based lines and columns, end column exclusive.
 
-    A named tuple rather than a dataclass: loaders create one per node, and
-    a tuple is built about three times faster than a frozen dataclass.
+    A named tuple rather than a record: loaders create one per node, and a
+    cached span becomes a tuple without a Python call (`tuple.__new__`).
     """
 
     line: int
