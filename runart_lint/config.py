@@ -10,11 +10,10 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from runart_lint import __version__
-from runart_lint.loaders.cache import ParseCache, cache_root
+from runart_lint.loaders.cache import ParseCache, cache_root, parse_toml
 from runart_lint.loaders.tree import (
     Mapping,
     Node,
-    ParsedFile,
     Sequence,
     Span,
     to_python,
@@ -260,31 +259,16 @@ def _mentions_section(pyproject: Path, cache: ParseCache | None) -> bool:
         return False
     if "runart-lint" not in text:
         return False
-    parsed = _parse_toml(PYPROJECT, text, cache)
+    parsed = parse_toml(PYPROJECT, text, cache)
     if parsed.diagnostics or not isinstance(parsed.root, Mapping):
         return True  # load_config reports the syntax error
     tool = parsed.root.mapping("tool")
     return tool is not None and "runart-lint" in tool
 
 
-def _parse_toml(shown: str, text: str, cache: ParseCache | None) -> ParsedFile:
-    """Parse TOML, through the cache when there is one.
-
-    With the cache warm, a run whose configuration did not change never
-    imports tomllib.
-    """
-
-    def parse(path: str, source: str) -> ParsedFile:
-        from runart_lint.loaders.toml_doc import load_toml
-
-        return load_toml(path, source)
-
-    return cache.parse(shown, "toml", text, parse) if cache else parse(shown, text)
-
-
 def _section(path: Path, shown: str, text: str, cache: ParseCache | None) -> Mapping:
     """Return the table holding the configuration, refusing syntax errors."""
-    parsed = _parse_toml(shown, text, cache)
+    parsed = parse_toml(shown, text, cache)
     if parsed.diagnostics:
         first = parsed.diagnostics[0]
         raise ConfigError(

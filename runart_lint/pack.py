@@ -11,11 +11,10 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from runart_lint import __version__
-from runart_lint.loaders.cache import ParseCache, cache_root
+from runart_lint.loaders.cache import ParseCache, cache_root, parse_toml
 from runart_lint.loaders.tree import (
     Mapping,
     Node,
-    ParsedFile,
     Sequence,
     Span,
     to_python,
@@ -200,10 +199,7 @@ def _load_cached(
     except (OSError, UnicodeDecodeError) as error:
         raise PackError(shown, f"cannot read rule pack: {error}") from None
 
-    if cache is None:
-        parsed = _parse_toml(shown, text)
-    else:
-        parsed = cache.parse(shown, "toml", text, _parse_toml)
+    parsed = parse_toml(shown, text, cache)
     if parsed.diagnostics or not isinstance(parsed.root, Mapping):
         first = parsed.diagnostics[0] if parsed.diagnostics else None
         message = first.message if first else "rule pack is not a TOML table"
@@ -212,13 +208,6 @@ def _load_cached(
     data = to_python(parsed.root)
     pack = _from_cache(text, data) or _validate(shown, parsed.root, data, text)
     return LoadedPack(pack, shown, text, parsed.root, builtin)
-
-
-def _parse_toml(shown: str, text: str) -> ParsedFile:
-    """Parse the pack's TOML; imported here, as a warm cache never needs it."""
-    from runart_lint.loaders.toml_doc import load_toml
-
-    return load_toml(shown, text)
 
 
 def _load_file(

@@ -164,7 +164,8 @@ def _build(cls: C, *, frozen: bool, eq: bool, order: bool, slots: bool) -> C:
 def _own_fields(cls: type) -> list[Field]:
     """Return the fields annotated in `cls` itself, ClassVars left out."""
     # Not `inspect.get_annotations`: importing inspect costs 14 ms of each run.
-    annotations: dict[str, Any] = cls.__dict__.get("__annotations__", {})  # noqa: RUF063
+    namespace = cls.__dict__
+    annotations: dict[str, Any] = namespace.get("__annotations__", {})
     found: list[Field] = []
     for name, annotation in annotations.items():
         if _is_class_var(annotation):

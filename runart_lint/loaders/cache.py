@@ -78,6 +78,21 @@ class ParseCache:
         return parsed
 
 
+def parse_toml(shown: str, text: str, cache: ParseCache | None) -> ParsedFile:
+    """Parse TOML (a rule pack, the configuration), through `cache` if given.
+
+    The TOML loader is imported only to parse: with the cache warm, a run
+    never imports it, nor tomllib behind it.
+    """
+
+    def parse(path: str, source: str) -> ParsedFile:
+        from runart_lint.loaders.toml_doc import load_toml
+
+        return load_toml(path, source)
+
+    return cache.parse(shown, "toml", text, parse) if cache else parse(shown, text)
+
+
 @functools.cache
 def _loader_code() -> str:
     """Return a digest of what parses: the loaders' source and the parsers.
