@@ -219,13 +219,15 @@ def _audit(args: argparse.Namespace) -> int:
 
     from runart_lint.cli_reports import render_extra_format, write_side_reports
 
-    report = render_extra_format(result, audit, args, root)
-    report = _render(result, args) if report is None else report
+    # Masked once here: every report and side report below takes this result.
+    shown = redact_result(result)
+    report = render_extra_format(shown, audit, args, root)
+    report = _render(shown, args) if report is None else report
     if args.output:
         write_atomic(Path(args.output), report)
     else:
         sys.stdout.write(report)
-    write_side_reports(result, audit, args, root)
+    write_side_reports(shown, audit, args, root)
     return exit_code(result, settings.fail_on)
 
 
@@ -433,8 +435,7 @@ def _read_baseline(path: Path) -> str:
 
 
 def _render(result: AuditResult, args: argparse.Namespace) -> str:
-    """Return the report in the chosen format, credentials masked."""
-    result = redact_result(result)
+    """Return the report of a result whose credentials are masked already."""
     if args.format == "json":
         from runart_lint.reporters.json_report import render_json
 

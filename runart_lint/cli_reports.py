@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from runart_lint.cli import UsageError, write_atomic
-from runart_lint.redact import redact, redact_result
+from runart_lint.redact import redact
 
 if TYPE_CHECKING:
     from runart_lint.findings import AuditResult
@@ -78,8 +78,10 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
 def render_extra_format(
     result: AuditResult, audit: Audit | None, args: argparse.Namespace, root: Path
 ) -> str | None:
-    """Return the report for `--format github` or `markdown`, else None."""
-    result = redact_result(result)
+    """Return the report for `--format github` or `markdown`, else None.
+
+    `result` has its credentials masked already (`redact_result`).
+    """
     if args.format == "github":
         from runart_lint.reporters.github import render_github
 
@@ -118,8 +120,10 @@ def render_sarif_report(result: AuditResult, args: argparse.Namespace) -> str:
 def write_side_reports(
     result: AuditResult, audit: Audit | None, args: argparse.Namespace, root: Path
 ) -> None:
-    """Write `--sarif`, append `--summary` and the `--bitacora` entry."""
-    result = redact_result(result)
+    """Write `--sarif`, append `--summary` and the `--bitacora` entry.
+
+    `result` has its credentials masked already (`redact_result`).
+    """
     if args.sarif:
         write_atomic(Path(args.sarif), render_sarif_report(result, args))
     if args.summary:
