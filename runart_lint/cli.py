@@ -247,18 +247,16 @@ def _audit_or_reuse(
     from runart_lint.results import ResultCache
 
     inputs = read_inputs(root, options)
-    reusable = not (args.live or args.format == "markdown" or args.summary)
-    results = (
-        ResultCache(options.cache_dir)
-        if options.cache_dir is not None and reusable and args.bitacora is None
-        else None
-    )
-    key = results.key(root, pack, options, inputs) if results else ""
-    if results is not None:
-        reused = results.load(key, root, inputs)
-        if reused is not None:
-            logger.info("nothing changed since an identical audit; reusing its result")
-            return reused, None
+    needs_graph = args.format == "markdown" or args.summary or args.bitacora is not None
+    results = None
+    if options.cache_dir is not None and not args.live and not needs_graph:
+        results = ResultCache(options.cache_dir)
+
+    key = results.key(root, pack, options, inputs) if results is not None else ""
+    reused = results.load(key, root, inputs) if results is not None else None
+    if reused is not None:
+        logger.info("nothing changed since an identical audit; reusing its result")
+        return reused, None
 
     from runart_lint.engine import audit_repository
     from runart_lint.rules import RULES
