@@ -24,6 +24,10 @@ from runart_lint.redact import redact
 
 logger = logging.getLogger(__name__)
 
+# A generator of its own: retries run on worker threads, and drawing from the
+# global one would change the random state of the program that embeds us.
+_JITTER = random.Random()
+
 T = TypeVar("T")
 READ_METHODS = frozenset({"GET"})
 MAX_ATTEMPTS = 4
@@ -158,7 +162,7 @@ class Retrier:
             return max(failure.reset_at - time.time(), 0.0) + 1.0
         if failure.secondary:
             return SECONDARY_RATE_WAIT * 2.0 ** (attempt - 1)
-        return self.backoff * 2.0 ** (attempt - 1) * random.uniform(0.8, 1.2)
+        return self.backoff * 2.0 ** (attempt - 1) * _JITTER.uniform(0.8, 1.2)
 
 
 def _past_deadline(failure: Failure, wait: float, deadline: Deadline) -> Failure:
