@@ -45,11 +45,6 @@ class Field:
         self.compare = compare
         self.repr = repr
 
-    @property
-    def required(self) -> bool:
-        """Return whether the field has neither a default nor a factory."""
-        return self.default is _MISSING and self.default_factory is _MISSING
-
 
 @overload
 def field(*, default: T, compare: bool = True, repr: bool = True) -> T: ...

@@ -19,7 +19,6 @@ to whoever runs the audit.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import logging
@@ -38,14 +37,13 @@ from runart_lint.findings import (
     Severity,
 )
 from runart_lint.inputs import Inputs, Options
-from runart_lint.loaders.cache import parser_stamp, read_entry
+from runart_lint.loaders.cache import parser_stamp, read_payload, write_payload
 from runart_lint.loaders.tree import Span
 from runart_lint.pack import LoadedPack
 
 logger = logging.getLogger(__name__)
 
 MAGIC = b"RLR1"
-DIGEST_SIZE = 32
 
 _span = functools.partial(tuple.__new__, Span)
 
@@ -68,7 +66,7 @@ class ResultCache:
 
     def load(self, key: str, root: Path, inputs: Inputs) -> AuditResult | None:
         """Return the stored result for `key`, if its probed paths still match."""
-        payload = _payload(self._entry(key))
+        payload = read_payload(self._entry(key), MAGIC)
         if payload is None:
             return None
 
@@ -103,33 +101,10 @@ class ResultCache:
                 sorted(probes.items()),
             )
         )
-        entry = self._entry(key)
-        temporary = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
-        try:
-            entry.parent.mkdir(parents=True, exist_ok=True)
-            temporary.write_bytes(MAGIC + hashlib.sha256(payload).digest() + payload)
-            os.replace(temporary, entry)
-        except OSError as error:
-            logger.debug("cannot write the result cache: %s", error.strerror)
-            with contextlib.suppress(OSError):
-                temporary.unlink()
+        write_payload(self._entry(key), MAGIC, payload)
 
     def _entry(self, key: str) -> Path:
         return self.folder / key[:2] / key
-
-
-def _payload(entry: Path) -> bytes | None:
-    """Return an entry's payload, or None if it is absent or damaged."""
-    data = read_entry(entry)
-    if data is None:
-        return None
-    header = data[: len(MAGIC)]
-    digest = data[len(MAGIC) : len(MAGIC) + DIGEST_SIZE]
-    payload = data[len(MAGIC) + DIGEST_SIZE :]
-    if header != MAGIC or hashlib.sha256(payload).digest() != digest:
-        logger.debug("ignoring a damaged result entry %s", entry.name)
-        return None
-    return payload
 
 
 def _probes_hold(root: Path, probes: list[tuple[str, bool]]) -> bool:

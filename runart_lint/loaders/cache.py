@@ -135,12 +135,8 @@ def parser_stamp() -> str:
 
 def _read(entry: Path, path: str) -> ParsedFile | None:
     """Return the entry's parse for `path`, or None if absent or damaged."""
-    data = read_entry(entry)
-    if data is None:
-        return None
-    header, digest, payload = data[:4], data[4 : 4 + DIGEST_SIZE], data[36:]
-    if header != MAGIC or hashlib.sha256(payload).digest() != digest:
-        logger.debug("ignoring a damaged cache entry %s", entry.name)
+    payload = read_payload(entry, MAGIC)
+    if payload is None:
         return None
     try:
         tree, diagnostics = marshal.loads(payload)
@@ -151,19 +147,43 @@ def _read(entry: Path, path: str) -> ParsedFile | None:
         return None
 
 
-def read_entry(entry: Path) -> bytes | None:
-    """Return a cache entry's bytes; None for a missing entry or a strange one.
+def read_payload(entry: Path, magic: bytes) -> bytes | None:
+    """Return an entry's payload; None if it is missing, strange or damaged.
 
-    Entries are read like repository files: a link, a named pipe or a device
-    put in the cache folder is refused instead of followed, waited on or read
-    without end.
+    An entry is `magic`, the SHA-256 of the payload, then the payload. It is
+    read like a repository file: a link, a named pipe or a device put in the
+    cache folder is refused instead of followed, waited on or read without end.
     """
     try:
-        return read_bounded(entry, MAX_ENTRY_BYTES)
+        data = read_bounded(entry, MAX_ENTRY_BYTES)
     except FileRefused as refused:
         if refused.code != "unreadable" or entry.exists():
             logger.debug("ignoring the cache entry %s: %s", entry.name, refused)
         return None
+
+    header = data[: len(magic)]
+    digest = data[len(magic) : len(magic) + DIGEST_SIZE]
+    payload = data[len(magic) + DIGEST_SIZE :]
+    if header != magic or hashlib.sha256(payload).digest() != digest:
+        logger.debug("ignoring a damaged cache entry %s", entry.name)
+        return None
+    return payload
+
+
+def write_payload(entry: Path, magic: bytes, payload: bytes) -> None:
+    """Store an entry by writing a temporary file and renaming it into place.
+
+    A cache that cannot be written is simply not used.
+    """
+    temporary = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_bytes(magic + hashlib.sha256(payload).digest() + payload)
+        os.replace(temporary, entry)
+    except OSError as error:
+        logger.debug("cannot write the cache: %s", error.strerror)
+        with contextlib.suppress(OSError):
+            temporary.unlink()
 
 
 def _write(entry: Path, parsed: ParsedFile) -> None:
@@ -172,17 +192,7 @@ def _write(entry: Path, parsed: ParsedFile) -> None:
     diagnostics = [
         (d.code, d.message, d.help, tuple(d.span)) for d in parsed.diagnostics
     ]
-    payload = marshal.dumps((tree, diagnostics))
-    data = MAGIC + hashlib.sha256(payload).digest() + payload
-    temporary = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_bytes(data)
-        os.replace(temporary, entry)
-    except OSError as error:
-        logger.debug("cannot write the parse cache: %s", error.strerror)
-        with contextlib.suppress(OSError):
-            temporary.unlink()
+    write_payload(entry, MAGIC, marshal.dumps((tree, diagnostics)))
 
 
 def _encode(node: Node) -> Any:
