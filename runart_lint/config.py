@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from runart_lint import __version__
-from runart_lint.loaders.cache import ParseCache, cache_root, parse_toml
+from runart_lint.loaders.cache import ParseCache, parse_toml
 from runart_lint.loaders.tree import (
     Mapping,
     Node,
@@ -175,12 +173,12 @@ def load_config(
     section = _section(path, shown, text, cache)
     data = to_python(section)
 
-    config = _from_cache(text, data)
+    config = _from_cache(text, data, cache)
     if config is None:
         config = _validate(shown, section, data)
         _check_values(shown, section, config, known_rules)
-        if _rebuilds(data, config):
-            _remember(text)
+        if cache is not None and _rebuilds(data, config):
+            cache.remember_valid("config", text)
     else:
         # Cheap, and a marker written before a check was added must not skip it.
         _check_values(shown, section, config, known_rules)
@@ -514,19 +512,12 @@ def _span_at(section: Mapping, location: tuple[object, ...]) -> Span:
     return span
 
 
-def _cache_marker(text: str) -> Path:
-    """Return the marker file that says this configuration text validated.
+def _from_cache(text: str, data: object, cache: ParseCache | None) -> Config | None:
+    """Return the configuration without pydantic when this code validated it before.
 
     Rule ids are checked on every load, so the marker does not depend on them.
     """
-    key = "\0".join((__version__, text))
-    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
-    return cache_root() / "configs" / f"{digest}.ok"
-
-
-def _from_cache(text: str, data: object) -> Config | None:
-    """Return the configuration without pydantic when this text validated before."""
-    if not _cache_marker(text).is_file():
+    if cache is None or not cache.validated("config", text):
         return None
     try:
         return _build(data)
@@ -546,16 +537,6 @@ def _rebuilds(data: object, config: Config) -> bool:
         return _build(data) == config
     except (KeyError, TypeError, ValueError, AttributeError):
         return False
-
-
-def _remember(text: str) -> None:
-    """Record that this configuration text validated, so later runs skip pydantic."""
-    marker = _cache_marker(text)
-    try:
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.touch()
-    except OSError as error:
-        logger.debug("cannot write the configuration cache: %s", error.strerror)
 
 
 def _build(data: Any) -> Config:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from runart_lint import __version__
-from runart_lint.loaders.cache import ParseCache, cache_root, parse_toml
+from runart_lint.loaders.cache import ParseCache, parse_toml
 from runart_lint.loaders.tree import (
     Mapping,
     Node,
@@ -206,7 +204,11 @@ def _load_cached(
         raise PackError(shown, message, first.span if first else None)
 
     data = to_python(parsed.root)
-    pack = _from_cache(text, data) or _validate(shown, parsed.root, data, text)
+    pack = _from_cache(text, data, cache)
+    if pack is None:
+        pack = _validate(shown, parsed.root, data)
+        if cache is not None and _rebuilds(data, pack):
+            cache.remember_valid("pack", text)
     return LoadedPack(pack, shown, text, parsed.root, builtin)
 
 
@@ -221,7 +223,7 @@ def _load_file(
     return _load_cached(path, shown, builtin, mtime, cache)
 
 
-def _validate(path: str, root: Mapping, data: object, text: str) -> Pack:
+def _validate(path: str, root: Mapping, data: object) -> Pack:
     """Validate pack data with pydantic and cross-check its references."""
     from pydantic import TypeAdapter, ValidationError
 
@@ -236,8 +238,6 @@ def _validate(path: str, root: Mapping, data: object, text: str) -> Pack:
         raise _error_at(path, root, location, expected) from None
 
     _check_references(path, root, pack)
-    if _rebuilds(data, pack):
-        _remember(text)
     return pack
 
 
@@ -401,16 +401,9 @@ def _error_at(
     return PackError(path, message, _span_at(root, location))
 
 
-def _cache_file(text: str) -> Path | None:
-    """Return the marker file that says this pack text was validated."""
-    digest = hashlib.sha256(f"{__version__}\0{text}".encode()).hexdigest()
-    return cache_root() / "packs" / f"{digest}.ok"
-
-
-def _from_cache(text: str, data: object) -> Pack | None:
-    """Return the pack without pydantic when this exact text validated before."""
-    marker = _cache_file(text)
-    if marker is None or not marker.is_file():
+def _from_cache(text: str, data: object, cache: ParseCache | None) -> Pack | None:
+    """Return the pack without pydantic when this code validated this text before."""
+    if cache is None or not cache.validated("pack", text):
         return None
     try:
         return _build_pack(data)
@@ -429,18 +422,6 @@ def _rebuilds(data: object, pack: Pack) -> bool:
         return _build_pack(data) == pack
     except (KeyError, TypeError, ValueError, AttributeError):
         return False
-
-
-def _remember(text: str) -> None:
-    """Record that this pack text validated, so later runs skip pydantic."""
-    marker = _cache_file(text)
-    if marker is None:
-        return
-    try:
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.touch()
-    except OSError as error:
-        logger.debug("cannot write the pack cache: %s", error.strerror)
 
 
 def _build_pack(data: Any) -> Pack:

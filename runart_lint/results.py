@@ -23,7 +23,6 @@ import functools
 import hashlib
 import logging
 import marshal
-import os
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +36,12 @@ from runart_lint.findings import (
     Severity,
 )
 from runart_lint.inputs import Inputs, Options
-from runart_lint.loaders.cache import parser_stamp, read_payload, write_payload
+from runart_lint.loaders.cache import (
+    code_stamp,
+    parser_stamp,
+    read_payload,
+    write_payload,
+)
 from runart_lint.loaders.tree import Span
 from runart_lint.pack import LoadedPack
 
@@ -121,7 +125,7 @@ def _key_parts(
     """Return, as text, every input the key covers, in a fixed order."""
     parts = [
         __version__,
-        _code_stamp(),
+        code_stamp(),
         parser_stamp(),
         str(root.resolve()),
         "builtin" if pack.builtin else str(Path(pack.path).resolve()),
@@ -144,26 +148,6 @@ def _key_parts(
         else:
             parts.append(hashlib.sha256(item.text.encode("utf-8")).hexdigest())
     return parts
-
-
-@functools.cache
-def _code_stamp() -> str:
-    """Return a stamp of the package's own files: a changed rule misses.
-
-    Sizes, inode numbers and modification and change times, not contents:
-    reading the package's source on every run would cost more than this cache
-    saves on a small repository. A file written again gets a new change time
-    even when its modification time is set back.
-    """
-    stamp = hashlib.sha256()
-    package = Path(__file__).resolve().parent
-    for folder, _, names in sorted(os.walk(package)):
-        for name in sorted(names):
-            if name.endswith((".py", ".toml")):
-                info = os.stat(os.path.join(folder, name))
-                facts = (info.st_size, info.st_ino, info.st_mtime_ns, info.st_ctime_ns)
-                stamp.update(f"{folder}/{name}\0{facts}\0".encode())
-    return stamp.hexdigest()
 
 
 def _sources(inputs: Inputs) -> dict[str, str]:

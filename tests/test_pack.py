@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from runart_lint.loaders import cache as parse_cache
+from runart_lint.loaders.cache import ParseCache
 from runart_lint.pack import PackError, builtin_packs, load_pack
 
 MINIMAL = '[pack]\nname = "t"\n\n[[stages]]\nname = "prod"\n'
@@ -17,9 +19,9 @@ def _pack(tmp_path: Path, text: str) -> str:
     return str(path)
 
 
-def _error(tmp_path: Path, text: str) -> PackError:
+def _error(tmp_path: Path, text: str, cache: ParseCache | None = None) -> PackError:
     with pytest.raises(PackError) as raised:
-        load_pack(_pack(tmp_path, text))
+        load_pack(_pack(tmp_path, text), cache)
     return raised.value
 
 
@@ -101,32 +103,52 @@ def _error_missing(path: Path) -> PackError:
     return raised.value
 
 
-def test_cache_hit_gives_the_same_pack(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("RUNART_LINT_CACHE_DIR", str(tmp_path / "cache"))
+def test_cache_hit_gives_the_same_pack(tmp_path: Path) -> None:
+    cache = ParseCache(tmp_path / "cache")
     text = MINIMAL + "\n[rollback]\nrequired = false\n"
-    first = load_pack(_pack(tmp_path, text)).pack
-    assert list((tmp_path / "cache" / "packs").glob("*.ok"))
+    first = load_pack(_pack(tmp_path, text), cache).pack
+    assert cache.validated("pack", text)
 
     (tmp_path / "pack.toml").write_text(text + "\n", encoding="utf-8")
     (tmp_path / "pack.toml").write_text(text, encoding="utf-8")
     load_pack.__globals__["_load_cached"].cache_clear()
 
-    assert load_pack(str(tmp_path / "pack.toml")).pack == first
+    assert load_pack(str(tmp_path / "pack.toml"), cache).pack == first
 
 
-def test_cache_never_accepts_a_changed_pack(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("RUNART_LINT_CACHE_DIR", str(tmp_path / "cache"))
-    load_pack(_pack(tmp_path, MINIMAL + "\n[rollback]\nrequired = false\n"))
+def test_cache_never_accepts_a_changed_pack(tmp_path: Path) -> None:
+    cache = ParseCache(tmp_path / "cache")
+    load_pack(_pack(tmp_path, MINIMAL + "\n[rollback]\nrequired = false\n"), cache)
 
     error = _error(
-        tmp_path, MINIMAL + 'kind = "lambda"\n\n[rollback]\nrequired = false\n'
+        tmp_path, MINIMAL + 'kind = "lambda"\n\n[rollback]\nrequired = false\n', cache
     )
 
     assert "`stages[0].kind`" in str(error)
+
+
+def test_a_pack_validated_by_other_code_is_validated_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = ParseCache(tmp_path / "cache")
+    text = MINIMAL + '\n[rollback]\nrequired = "false"\n'
+    with monkeypatch.context() as older:
+        older.setattr(parse_cache, "code_stamp", lambda: "an older build")
+        cache.remember_valid("pack", text)
+
+    pack = load_pack(_pack(tmp_path, text), cache).pack
+
+    assert pack.rollback.required is False
+
+
+def test_without_a_cache_no_validation_is_remembered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RUNART_LINT_CACHE_DIR", str(tmp_path / "cache"))
+
+    load_pack(_pack(tmp_path, MINIMAL + "\n[rollback]\nrequired = false\n"))
+
+    assert not (tmp_path / "cache").exists()
 
 
 def test_promotion_repeats_a_stage(tmp_path: Path) -> None:

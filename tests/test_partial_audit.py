@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from runart_lint.cli import main
-from runart_lint.config import CONFIG_FILE, ConfigError, _cache_marker, load_config
+from runart_lint.config import CONFIG_FILE, ConfigError, load_config
+from runart_lint.loaders import cache as parse_cache
+from runart_lint.loaders.cache import ParseCache
 from runart_lint.rules import RULES
 
 KNOWN = frozenset(rule.id for rule in RULES)
@@ -78,6 +80,23 @@ def test_top_of_a_repository_does_not_warn(
     assert err == ""
 
 
+def test_a_config_validated_by_other_code_is_validated_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    text = '[live]\ndeadline = "5"\n'
+    path = tmp_path / CONFIG_FILE
+    path.write_text(text, encoding="utf-8")
+    cache = ParseCache(tmp_path / "cache")
+    with monkeypatch.context() as older:
+        older.setattr(parse_cache, "code_stamp", lambda: "an older build")
+        cache.remember_valid("config", text)
+
+    loaded = load_config(path, KNOWN, cache)
+
+    assert loaded.config.live.deadline == 5.0
+
+
 def test_a_cached_config_is_still_checked(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -85,12 +104,11 @@ def test_a_cached_config_is_still_checked(
     text = '[live]\ngithub-api-url = "ftp://x"\n'
     path = tmp_path / CONFIG_FILE
     path.write_text(text, encoding="utf-8")
-    marker = _cache_marker(text)
-    marker.parent.mkdir(parents=True)
-    marker.touch()
+    cache = ParseCache(tmp_path / "cache")
+    cache.remember_valid("config", text)
 
     with pytest.raises(ConfigError) as raised:
-        load_config(path, KNOWN)
+        load_config(path, KNOWN, cache)
 
     assert str(raised.value) == (
         "invalid configuration: `live.github-api-url` must be an http(s) URL, "

@@ -1,10 +1,12 @@
-"""An on-disk cache of parsed files, keyed by content hash and tool version.
+"""An on-disk cache of parsed files, keyed by content hash and the tool's build.
 
 A pre-commit hook audits the same, mostly unchanged files again and again;
 decoding a cached tree is about three times faster than parsing the YAML.
 Each entry holds a checksum of its payload: a damaged entry is detected,
 ignored and rewritten, so the cache cannot change a result. Entries are
-written to a temporary file and renamed into place.
+written to a temporary file and renamed into place. The same folder holds
+the markers of pack and configuration texts that validated, so that later
+runs of the same build skip pydantic.
 """
 
 from __future__ import annotations
@@ -36,7 +38,6 @@ from runart_lint.loaders.tree import (
 logger = logging.getLogger(__name__)
 
 MAGIC = b"RLC1"
-LOADER_MODULES = ("tree.py", "yaml_doc.py", "toml_doc.py", "jsonc_doc.py", "cache.py")
 DIGEST_SIZE = 32
 # A parsed 2 MiB file takes a few times its size; results are smaller.
 MAX_ENTRY_BYTES = 64 * 1024 * 1024
@@ -63,8 +64,7 @@ class ParseCache:
         self, path: str, kind: str, text: str, parse: Callable[[str, str], ParsedFile]
     ) -> ParsedFile:
         """Return the cached parse of `text`, parsing and storing it on a miss."""
-        stamp = f"{__version__}\0{_loader_code()}\0{kind}\0{text}"
-        key = hashlib.sha256(stamp.encode()).hexdigest()
+        key = _digest(kind, text)
         entry = self.folder / "parsed" / key[:2] / key
 
         cached = _read(entry, path)
@@ -76,6 +76,23 @@ class ParseCache:
         parsed = parse(path, text)
         _write(entry, parsed)
         return parsed
+
+    def validated(self, kind: str, text: str) -> bool:
+        """Return whether this code validated `text` (a pack, a configuration)."""
+        return self._marker(kind, text).is_file()
+
+    def remember_valid(self, kind: str, text: str) -> None:
+        """Record that `text` validated, so later runs of this code skip pydantic."""
+        marker = self._marker(kind, text)
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+        except OSError as error:
+            logger.debug("cannot write the %s cache: %s", kind, error.strerror)
+
+    def _marker(self, kind: str, text: str) -> Path:
+        """Return the empty file that says `text` of `kind` validated."""
+        return self.folder / "valid" / kind / f"{_digest(kind, text)}.ok"
 
 
 def parse_toml(shown: str, text: str, cache: ParseCache | None) -> ParsedFile:
@@ -93,22 +110,30 @@ def parse_toml(shown: str, text: str, cache: ParseCache | None) -> ParsedFile:
     return cache.parse(shown, "toml", text, parse) if cache else parse(shown, text)
 
 
-@functools.cache
-def _loader_code() -> str:
-    """Return a digest of what parses: the loaders' source and the parsers.
+def _digest(kind: str, text: str) -> str:
+    """Return the key of `text` read as `kind` by this code, Python and PyYAML."""
+    stamp = f"{__version__}\0{code_stamp()}\0{parser_stamp()}\0{kind}\0{text}"
+    return hashlib.sha256(stamp.encode("utf-8", "surrogateescape")).hexdigest()
 
-    A changed loader, another Python (tomllib) or another PyYAML build (with
-    or without libyaml, which words errors differently) misses.
+
+@functools.cache
+def code_stamp() -> str:
+    """Return a stamp of the package's own files: any changed module misses.
+
+    Sizes, inode numbers and modification and change times, not contents:
+    reading the package's source on every run would cost more than the cache
+    saves on a small repository. A file written again gets a new change time
+    even when its modification time is set back.
     """
-    digest = hashlib.sha256()
-    folder = Path(__file__).resolve().parent
-    for name in LOADER_MODULES:
-        try:
-            digest.update((folder / name).read_bytes())
-        except OSError:
-            digest.update(name.encode())
-    digest.update(parser_stamp().encode())
-    return digest.hexdigest()
+    stamp = hashlib.sha256()
+    package = Path(__file__).resolve().parent.parent
+    for folder, _, names in sorted(os.walk(package)):
+        for name in sorted(names):
+            if name.endswith((".py", ".toml")):
+                info = os.stat(os.path.join(folder, name))
+                facts = (info.st_size, info.st_ino, info.st_mtime_ns, info.st_ctime_ns)
+                stamp.update(f"{folder}/{name}\0{facts}\0".encode())
+    return stamp.hexdigest()
 
 
 @functools.cache
