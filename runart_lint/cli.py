@@ -12,7 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runart_lint import __version__
-from runart_lint.redact import RedactingFormatter, redact, redact_result
+from runart_lint.redact import (
+    RedactingFormatter,
+    mask_secret_values,
+    redact,
+    redact_result,
+)
 
 if TYPE_CHECKING:
     from runart_lint.config import Settings
@@ -215,7 +220,7 @@ def _audit(args: argparse.Namespace) -> int:
     )
     logger.info("auditing %s with pack %s", root, pack.pack.pack.name)
     result, audit = _audit_or_reuse(args, settings, root, pack, options)
-    result = _with_baseline(result, args, settings)
+    result = _with_baseline(mask_secret_values(result), args, settings)
 
     from runart_lint.cli_reports import render_extra_format, write_side_reports
 

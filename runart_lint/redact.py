@@ -69,7 +69,7 @@ def redact_result(result: AuditResult) -> AuditResult:
 
     Source text is left whole, its paths masked like the findings' paths: the
     text reporter masks each line it shows, which costs far less than masking
-    every file.
+    every file. Secret values in sources are masked by `mask_secret_values`.
     """
     values = _variable_values()
     masked: dict[str, str] = {}
@@ -88,6 +88,28 @@ def redact_result(result: AuditResult) -> AuditResult:
         ),
         sources={mask(path): text for path, text in result.sources.items()},
     )
+
+
+def mask_secret_values(result: AuditResult) -> AuditResult:
+    """Return the result with the secret values its findings point at masked.
+
+    Applied before the baseline hides any finding: a hidden or suppressed
+    finding's value must stay masked in the excerpt of another finding on the
+    same line.
+    """
+    spans: dict[str, list[Span]] = {}
+    for finding in result.findings:
+        span = finding.location.span
+        if finding.rule_id in SECRET_RULES and span is not None:
+            spans.setdefault(finding.location.path, []).append(span)
+    if not spans:
+        return result
+
+    sources = dict(result.sources)
+    for path, found in spans.items():
+        if path in sources:
+            sources[path] = mask_spans(sources[path], found)
+    return replace(result, sources=sources)
 
 
 def mask_spans(source: str, spans: Iterable[Span]) -> str:

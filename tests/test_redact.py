@@ -151,6 +151,24 @@ def test_text_report_masks_a_secret_line_shown_for_another_finding() -> None:
     assert 'SESSION_SECRET = "a8F3' in text
 
 
+def test_a_secret_the_baseline_hides_stays_masked_in_other_excerpts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RUNART_LINT_CACHE_DIR", str(tmp_path / "cache"))
+    value = "Zx8Kq2LmN4pR7sT1vW3yB6dF9gH0jK5cE2aQ8uI"
+    config = f'name = "w"\nvars = {{ routes = ["a"], API_SECRET = "{value}" }}\n'
+    repo, baseline = tmp_path / "repo", str(tmp_path / "baseline.json")
+    write_files(repo, {"wrangler.toml": config.encode()})
+    call_main([str(repo), "--select", "secret-literal", "--write-baseline", baseline])
+
+    code, out, _ = call_main([str(repo), "--no-color", "--baseline", baseline])
+
+    assert code == 1
+    assert "binding-in-vars" in out
+    assert 'API_SECRET = "Zx8K' in out
+    assert value[4:] not in out
+
+
 def test_a_token_cut_at_the_edge_of_a_long_line_never_shows(tmp_path: Path) -> None:
     line = "x" * 80 + " " + GHP + " " + "y" * 5000
     pieces = {GHP[start : start + 8] for start in range(4, len(GHP) - 7)}

@@ -8,7 +8,7 @@ import unicodedata
 
 from runart_lint.findings import AuditResult, Finding, Location, Severity
 from runart_lint.loaders.tree import Span
-from runart_lint.redact import SECRET_RULES, mask_spans, redact
+from runart_lint.redact import mask_secret_values, redact
 
 # One piece of a report line: its text and a rich style ("" for none).
 Segment = tuple[str, str]
@@ -31,8 +31,13 @@ _INVISIBLE_CATEGORIES = {"Cc", "Cf", "Zl", "Zp"}
 
 
 def render_text(result: AuditResult, *, color: bool, width: int = 100) -> str:
-    """Return the findings grouped by file, a summary and the checks not run."""
-    lines = _report_lines(result, width)
+    """Return the findings grouped by file, a summary and the checks not run.
+
+    Secret values the findings point at are masked in the excerpts; one that
+    a finding no longer in `result` points at (hidden by the baseline) must
+    have been masked before it left (`redact.mask_secret_values`).
+    """
+    lines = _report_lines(mask_secret_values(result), width)
     if not color:
         # Without colour the segments are the output; rich would only copy
         # them, at the cost of importing it on every pre-commit run.
@@ -68,11 +73,9 @@ def _report_lines(result: AuditResult, width: int) -> list[Line]:
         key=Finding.sort_key,
     )
 
-    secret_spans = _secret_spans(result)
     lines: list[Line] = []
     for path, group in itertools.groupby(shown, key=lambda f: f.location.path):
-        source = _masked_source(result.sources.get(path), secret_spans.get(path))
-        lines.extend(_file_lines(list(group), source, width))
+        lines.extend(_file_lines(list(group), result.sources.get(path), width))
 
     lines.append([(_summary(result), "")])
     lines.extend(
@@ -80,27 +83,6 @@ def _report_lines(result: AuditResult, width: int) -> list[Line]:
         for n in result.not_run
     )
     return lines
-
-
-def _secret_spans(result: AuditResult) -> dict[str, list[Span]]:
-    """Return, by file, the spans of the secret values findings point at.
-
-    Suppressed findings count too: another finding on the same line would
-    otherwise show the value in its excerpt.
-    """
-    spans: dict[str, list[Span]] = {}
-    for finding in result.findings:
-        span = finding.location.span
-        if finding.rule_id in SECRET_RULES and span is not None:
-            spans.setdefault(finding.location.path, []).append(span)
-    return spans
-
-
-def _masked_source(source: str | None, spans: list[Span] | None) -> str | None:
-    """Return a file's text with the secret values at `spans` masked."""
-    if source is None or not spans:
-        return source
-    return mask_spans(source, spans)
 
 
 def _file_lines(findings: list[Finding], source: str | None, width: int) -> list[Line]:
