@@ -36,6 +36,8 @@ EXIT_FAILURE = 3
 FORMATS = ("text", "json", "sarif", "github", "markdown")
 FAIL_ON = ("error", "warning", "note", "never")
 SUBCOMMANDS = ("rules", "explain", "init")
+# The modules `--live` imports, from the `live` extra (`github` is PyGithub).
+LIVE_PACKAGES = ("github", "httpx", "certifi")
 
 
 class UsageError(Exception):
@@ -323,6 +325,8 @@ def _live_source(
     args: argparse.Namespace, settings: Settings, root: Path, options: Options
 ) -> LiveSource:
     """Return the reader of GitHub and Cloudflare for `--live`, settings checked."""
+    _require_live_packages()
+
     from runart_lint.engine import selected_rules
     from runart_lint.live.fetch import live_source
     from runart_lint.live.settings import DEFAULT_DEADLINE, SettingsError, load_settings
@@ -340,6 +344,18 @@ def _live_source(
         for name in rule.meta.inputs
     }
     return live_source(live, sides)
+
+
+def _require_live_packages() -> None:
+    """Refuse `--live` when the packages of the `live` extra are not installed."""
+    from importlib.util import find_spec
+
+    missing = [name for name in LIVE_PACKAGES if find_spec(name) is None]
+    if missing:
+        raise UsageError(
+            f"--live needs packages that are not installed: {', '.join(missing)}",
+            "install the live extra: pip install 'runart-lint[live]'",
+        )
 
 
 def _seconds(text: str) -> float:

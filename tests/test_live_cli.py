@@ -286,3 +286,27 @@ def test_bad_settings_are_usage_errors(
     assert message in result.err
     assert "help:" in result.err
     assert "Traceback" not in result.err
+
+
+def test_live_without_the_live_extra_says_what_to_install(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import importlib.util
+
+    from runart_lint.cli import main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *rest: None if name == "certifi" else real(name, *rest),
+    )
+
+    code = main([str(REPO / "examples"), "--live"])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "--live needs packages that are not installed: certifi" in err
+    assert "pip install 'runart-lint[live]'" in err
