@@ -6,6 +6,7 @@ import argparse
 import gc
 import logging
 import os
+import stat
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -220,11 +221,18 @@ def _audit(args: argparse.Namespace) -> int:
         severity={k: Severity.parse(v) for k, v in settings.severity.items()},
         cache_dir=cache_dir,
     )
+    from runart_lint.cli_reports import (
+        check_destinations,
+        refuse_audited_files,
+        render_extra_format,
+        write_side_reports,
+    )
+
+    check_destinations(args, root, pack)
     logger.info("auditing %s with pack %s", root, pack.pack.pack.name)
     result, audit = _audit_or_reuse(args, settings, root, pack, options)
+    refuse_audited_files(args, root, pack, _files_read(result, pack, settings))
     result = _with_baseline(mask_secret_values(result), args, settings)
-
-    from runart_lint.cli_reports import render_extra_format, write_side_reports
 
     # Masked once here: every report and side report below takes this result.
     shown = redact_result(result)
@@ -236,6 +244,18 @@ def _audit(args: argparse.Namespace) -> int:
         sys.stdout.write(report)
     write_side_reports(shown, audit, args, root)
     return exit_code(result, settings.fail_on)
+
+
+def _files_read(
+    result: AuditResult, pack: LoadedPack, settings: Settings
+) -> list[Path]:
+    """Return the audited files, the rule pack's and the configuration's paths."""
+    read = [Path(path) for path in result.sources]
+    if not pack.builtin:
+        read.append(Path(pack.path).resolve())
+    if settings.source is not None:
+        read.append(Path(settings.source).resolve())
+    return read
 
 
 def _audit_or_reuse(
@@ -430,12 +450,7 @@ def _with_baseline(
 
 def _write_baseline(path: Path, text: str) -> None:
     """Write the baseline file atomically."""
-    try:
-        write_atomic(path, text)
-    except UsageError as error:
-        raise UsageError(
-            str(error), "choose a writable --write-baseline path"
-        ) from None
+    write_atomic(path, text, "--write-baseline")
 
 
 def _read_baseline(path: Path) -> str:
@@ -488,29 +503,42 @@ def exit_code(result: AuditResult, fail_on: str) -> int:
     return EXIT_FINDINGS if worst and max(worst) >= threshold else EXIT_CLEAN
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str, option: str = "--output") -> None:
     """Write `text` to `path` so readers see the old file or the whole new one.
 
     The text goes to a temporary file in the same folder, reaches the disk, and
     is renamed over `path`; a write that fails or is interrupted removes it. A
     process killed outright leaves the temporary file behind. A link is
     written through to the file it names; `-`, a terminal, a pipe or a device
-    is written to directly, since it cannot be replaced.
+    (`/dev/stdout` included) is written to directly, since it cannot be
+    replaced. `option` names the flag that gave `path`, for the error.
     """
     if str(path) == "-":
         sys.stdout.write(text)
         return
-    target = Path(os.path.realpath(path))
     try:
-        if target.exists() and not target.is_file():
-            with open(target, "w", encoding="utf-8") as stream:
+        if _is_stream(path):
+            with open(path, "w", encoding="utf-8") as stream:
                 stream.write(text)
             return
-        _write_by_rename(target, text)
+        _write_by_rename(Path(os.path.realpath(path)), text)
     except OSError as error:
         raise UsageError(
-            f"cannot write {path}: {error.strerror}", "choose a writable --output path"
+            f"cannot write {path}: {error.strerror}", f"choose a writable {option} path"
         ) from None
+
+
+def _is_stream(path: Path) -> bool:
+    """Return whether `path` is there and is neither a file nor a folder.
+
+    `os.stat` follows `/dev/stdout` to the pipe behind it, which
+    `os.path.realpath` names as a path that does not exist.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
 
 
 def _write_by_rename(path: Path, text: str) -> None:

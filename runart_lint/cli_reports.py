@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import stat
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -21,6 +22,7 @@ from runart_lint.redact import redact
 if TYPE_CHECKING:
     from runart_lint.findings import AuditResult
     from runart_lint.graph.model import Audit
+    from runart_lint.pack import LoadedPack
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +119,69 @@ def render_sarif_report(result: AuditResult, args: argparse.Namespace) -> str:
     return render_sarif(result, RULES, category=args.sarif_category, max_results=cap)
 
 
+def check_destinations(args: argparse.Namespace, root: Path, pack: LoadedPack) -> None:
+    """Refuse, before the audit, a path no report or log could be written to."""
+    from runart_lint.logbook import LogError, checked_target
+
+    for option, path in destinations(args, root, pack):
+        if path.is_dir():
+            raise UsageError(
+                f"{option} {path} is a folder", f"give {option} the path of a file"
+            )
+        folder = Path(os.path.abspath(path)).parent
+        # The deployment log's folders inside the repository are made for it.
+        made = option == "--bitacora" and folder.is_relative_to(root.resolve())
+        if not folder.is_dir() and not made:
+            raise UsageError(
+                f"{option} {path}: no folder {folder}",
+                "create the folder first, or choose a path in an existing one",
+            )
+        if option == "--bitacora":
+            try:
+                checked_target(path, root)
+            except LogError as error:
+                raise UsageError(f"{option}: {error}", error.help_text) from None
+
+
+def refuse_audited_files(
+    args: argparse.Namespace,
+    root: Path,
+    pack: LoadedPack,
+    read: list[Path],
+) -> None:
+    """Refuse a report or log path that is one of the files the audit read.
+
+    `read` holds the audited files, relative to `root`, with the rule pack
+    and the configuration file.
+    """
+    audited = {os.path.realpath(root / path) for path in read}
+    for option, path in destinations(args, root, pack):
+        if os.path.realpath(path) in audited:
+            raise UsageError(
+                f"{option} {path} is a file this audit reads",
+                "write the report to another path",
+            )
+
+
+def destinations(
+    args: argparse.Namespace, root: Path, pack: LoadedPack
+) -> list[tuple[str, Path]]:
+    """Return the files this run writes, each with the option that names it."""
+    found: list[tuple[str, Path]] = []
+    named = (
+        ("--output", args.output),
+        ("--sarif", args.sarif),
+        ("--write-baseline", args.write_baseline),
+        ("--summary", args.summary),
+    )
+    for option, value in named:
+        if value and value != "-":
+            found.append((option, Path(value)))
+    if args.bitacora is not None:
+        found.append(("--bitacora", _log_path(args.bitacora, root, pack)))
+    return found
+
+
 def write_side_reports(
     result: AuditResult, audit: Audit | None, args: argparse.Namespace, root: Path
 ) -> None:
@@ -125,9 +190,9 @@ def write_side_reports(
     `result` has its credentials masked already (`redact_result`).
     """
     if args.sarif:
-        write_atomic(Path(args.sarif), render_sarif_report(result, args))
+        write_atomic(Path(args.sarif), render_sarif_report(result, args), "--sarif")
     if args.summary:
-        _append(Path(args.summary), _markdown(result, _graph(audit), args), None)
+        _append_summary(Path(args.summary), _markdown(result, _graph(audit), args))
     if args.bitacora is not None:
         _append_entry(result, _graph(audit), args, root)
 
@@ -186,7 +251,7 @@ def _append_entry(
 
     revision = read_revision(root, os.environ)
     top = revision.top if revision.top is not None else root
-    path = _log_path(args.bitacora, root, audit)
+    path = _log_path(args.bitacora, root, audit.pack)
     pack = audit.pack.pack.pack.name
     context = EntryContext(
         timestamp=datetime.now(UTC),
@@ -202,6 +267,7 @@ def _append_entry(
     identifier = audit_id(result, commit=revision.commit, pack=pack)
 
     if _append(
+        "--bitacora",
         path,
         entry,
         top,
@@ -211,11 +277,11 @@ def _append_entry(
         logger.info("appended audit %s to %s", identifier, path)
 
 
-def _log_path(flag: str, root: Path, audit: Audit) -> Path:
+def _log_path(flag: str, root: Path, pack: LoadedPack) -> Path:
     """Return the log named by `--bitacora FILE`, or by the pack's `[pack] log`."""
     if flag:
         return Path(flag)
-    info = audit.pack.pack.pack
+    info = pack.pack.pack
     if not info.log:
         raise UsageError(
             f"rule pack `{info.name}` names no log for --bitacora",
@@ -242,7 +308,27 @@ def _sarif_shown(args: argparse.Namespace, top: Path) -> str | None:
         return str(path)
 
 
+def _append_summary(path: Path, text: str) -> None:
+    """Append the Markdown summary; a pipe, terminal or device is written directly."""
+    try:
+        mode: int | None = os.stat(path).st_mode
+    except OSError:
+        mode = None
+    if mode is None or stat.S_ISREG(mode):
+        _append("--summary", path, text, None)
+        return
+    try:
+        with open(path, "a", encoding="utf-8") as stream:
+            stream.write(text)
+    except OSError as error:
+        raise UsageError(
+            f"--summary: cannot write {path}: {error.strerror}",
+            "choose a writable path",
+        ) from None
+
+
 def _append(
+    option: str,
     path: Path,
     text: str,
     boundary: Path | None,
@@ -257,4 +343,4 @@ def _append(
             path, text, boundary=boundary, title=title, already_there=already_there
         )
     except LogError as error:
-        raise UsageError(str(error), error.help_text) from None
+        raise UsageError(f"{option}: {error}", error.help_text) from None

@@ -29,6 +29,7 @@ LOCK_TIMEOUT = 60.0
 LOCK_POLL = 0.05
 MAX_LOG_BYTES = 64 * 1024 * 1024
 TEMP_SUFFIX = ".runart-tmp"
+NOT_A_FILE_HELP = "give the path of a Markdown file"
 
 
 class LogError(Exception):
@@ -50,20 +51,23 @@ def append_entry(
 ) -> bool:
     """Append `entry` to the log at `path`; return False if it was already there.
 
-    A log that does not exist, or is empty, is created starting with `title`.
+    A log that does not exist, or is empty, is created starting with `title`;
+    inside `boundary` (the repository) its missing folders are made too,
+    elsewhere its folder must exist.
     When `boundary` is given, a log path inside it must not lead out of it
     through a symbolic link. `already_there` is asked, under the lock, whether
     the log's text already holds this entry.
     """
     target = checked_target(path, boundary)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if boundary is not None and _inside(target, Path(os.path.realpath(boundary))):
+            target.parent.mkdir(parents=True, exist_ok=True)
         with _locked(target.parent, timeout):
             return _append_locked(target, entry, title, already_there)
     except OSError as error:
         raise LogError(
-            f"cannot write log {path}: {error.strerror or error}",
-            "choose a writable log path",
+            f"cannot write {path}: {error.strerror or error}",
+            "choose a writable path in an existing folder",
         ) from None
 
 
@@ -94,14 +98,12 @@ def checked_target(path: Path, boundary: Path | None) -> Path:
         top = Path(os.path.realpath(boundary))
         if not _inside(real, top):
             raise LogError(
-                f"log {path} is a symbolic link out of the repository (to {real})",
+                f"{path} is a symbolic link out of the repository (to {real})",
                 "replace the link with the log itself, or pass a path outside "
                 "the repository explicitly",
             )
     if real.exists() and not real.is_file():
-        raise LogError(
-            f"log {path} is not a regular file", "point --bitacora at a Markdown file"
-        )
+        raise LogError(f"{path} is not a regular file", NOT_A_FILE_HELP)
     return real
 
 
@@ -156,12 +158,10 @@ def _read_log(target: Path) -> bytes | None:
     except FileNotFoundError:
         return None
     if not stat.S_ISREG(info.st_mode):
-        raise LogError(
-            f"log {target} is not a regular file", "point --bitacora at a Markdown file"
-        )
+        raise LogError(f"{target} is not a regular file", NOT_A_FILE_HELP)
     if info.st_size > MAX_LOG_BYTES:
         raise LogError(
-            f"log {target} is larger than {MAX_LOG_BYTES} bytes",
+            f"{target} is larger than {MAX_LOG_BYTES} bytes",
             "start a new log and keep this one as an archive",
         )
 
@@ -172,8 +172,8 @@ def _read_log(target: Path) -> bytes | None:
         line = data.count(b"\n", 0, error.start) + 1
         col = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
         raise LogError(
-            f"log is not valid UTF-8 ({target}:{line}:{col})",
-            "convert the log to UTF-8, then run again",
+            f"not valid UTF-8 at {target}:{line}:{col}",
+            "convert the file to UTF-8, then run again",
         ) from None
     return data
 

@@ -185,4 +185,4 @@ def test_cli_unwritable_baseline(
     root = _repo(tmp_path, ONE_FAULT)
 
     assert _run(root, "--write-baseline", str(tmp_path / "no" / "b.json")) == 2
-    assert "help: choose a writable --write-baseline path" in capsys.readouterr().err
+    assert "help: create the folder first" in capsys.readouterr().err

@@ -118,7 +118,54 @@ def test_unwritable_output_is_an_error(
     code = main([str(tmp_path), "-o", str(tmp_path / "missing" / "out.txt")])
 
     assert code == 2
-    assert "cannot write" in capsys.readouterr().err
+    assert "no folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "option", ["--output", "--sarif", "--summary", "--write-baseline", "--bitacora"]
+)
+def test_a_report_is_never_written_over_an_audited_file(
+    tmp_path: Path, option: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "wrangler.toml"
+    config.write_text('name = "w"\n', encoding="utf-8")
+
+    code = main([str(tmp_path), f"{option}={config}"])
+
+    assert code == 2
+    assert f"error: {option} {config} is a file this audit reads" in (
+        capsys.readouterr().err
+    )
+    assert config.read_text(encoding="utf-8") == 'name = "w"\n'
+
+
+def test_a_bad_log_path_is_refused_before_anything_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    out, sarif = tmp_path / "out.txt", tmp_path / "out.sarif"
+    argv = [str(repo), "-o", str(out), "--sarif", str(sarif)]
+
+    code = main([*argv, "--bitacora", str(tmp_path / "missing" / "log.md")])
+
+    assert code == 2
+    assert "--bitacora" in capsys.readouterr().err
+    assert not out.exists() and not sarif.exists()
+
+
+def test_summary_and_output_can_go_to_a_pipe(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "runart_lint", str(tmp_path), "--no-cache"]
+    piped = subprocess.run(
+        [*command, "-o", "/dev/stdout", "--summary", "/dev/stdout"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert piped.returncode == 0, piped.stderr
+    assert "no findings in 0 files" in piped.stdout
+    assert "runart-lint" in piped.stdout.split("no findings in 0 files", 1)[1]
 
 
 def test_rules_and_explain(capsys: pytest.CaptureFixture[str]) -> None:

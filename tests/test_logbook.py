@@ -245,7 +245,7 @@ def test_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
 def test_folder_that_cannot_be_made_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("")
 
-    with pytest.raises(LogError, match="cannot write log"):
+    with pytest.raises(LogError, match="cannot write"):
         append_entry(tmp_path / "file" / "log.md", "## e\n", boundary=None)
 
 
@@ -255,10 +255,21 @@ def test_path_outside_the_repository_given_explicitly_is_allowed(
     repo = tmp_path / "repo"
     repo.mkdir()
     outside = tmp_path / "notes" / "log.md"
+    outside.parent.mkdir()
 
     assert append_entry(outside, "## e\n", boundary=repo)
 
     assert outside.read_text(encoding="utf-8") == "## e\n"
+
+
+def test_a_missing_folder_outside_the_repository_is_not_made(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+
+    with pytest.raises(LogError, match="No such file or directory"):
+        append_entry(tmp_path / "notes" / "log.md", "## e\n", boundary=repo)
+
+    assert not (tmp_path / "notes").exists()
 
 
 def test_leftovers_of_a_log_with_glob_characters_are_removed(tmp_path: Path) -> None:

@@ -135,8 +135,8 @@ def test_non_utf8_log_is_an_error_not_a_write(
 
     assert log.read_bytes() == before
     err = capsys.readouterr().err
-    assert f"error: log is not valid UTF-8 ({log}:1:6)" in err
-    assert "help: convert the log to UTF-8" in err
+    assert f"error: --bitacora: not valid UTF-8 at {log}:1:6" in err
+    assert "help: convert the file to UTF-8" in err
 
 
 def test_symlink_out_of_the_repository_is_an_error_not_a_write(
@@ -181,7 +181,7 @@ def test_log_that_is_a_folder_is_an_error(
 
     assert _run(str(repo), "--bitacora", str(repo / "log.md")) == 2
 
-    assert "is not a regular file" in capsys.readouterr().err
+    assert "log.md is a folder" in capsys.readouterr().err
 
 
 def test_sarif_beside_the_log_entry_and_exit_code_still_reflects_findings(
