@@ -151,11 +151,13 @@ def _finding_lines(result: AuditResult, vocabulary: Words, top: int) -> list[str
         f"{vocabulary.suppressed}; {files_phrase(result.files_audited, vocabulary)}"
     ]
     shown = top_findings(result.findings)
-    lines += [
-        f"- {vocabulary.finding}: {f.severity.label.upper()} {code(f.rule_id)} "
-        f"{vocabulary.at} {code(where(f))}: {inline(f.message)}"
-        for f in shown[:top]
-    ]
+    for f in shown[:top]:
+        lines.append(
+            f"- {vocabulary.finding}: {f.severity.label.upper()} {code(f.rule_id)} "
+            f"{vocabulary.at} {code(where(f))}: {inline(f.message)}"
+        )
+        if f.help:
+            lines.append(f"- {vocabulary.fix}: {inline(f.help)}")
     if len(shown) > top:
         lines.append(f"- {vocabulary.others}: {len(shown) - top}")
     return lines

@@ -140,11 +140,12 @@ def _findings(result: AuditResult, vocabulary: Words, max_rows: int) -> str:
     header = (
         f"### {vocabulary.findings}\n\n"
         f"| {vocabulary.severity} | {vocabulary.rule} | {vocabulary.location} "
-        f"| {vocabulary.message} |\n| --- | --- | --- | --- |\n"
+        f"| {vocabulary.message} | {vocabulary.fix} |\n"
+        "| --- | --- | --- | --- | --- |\n"
     )
     rows = [
         f"| {f.severity.label.upper()} | {cell(code(f.rule_id))} "
-        f"| {cell(code(where(f)))} | {cell(f.message)} |\n"
+        f"| {cell(code(where(f)))} | {cell(f.message)} | {cell(f.help)} |\n"
         for f in shown[:max_rows]
     ]
     rest = len(shown) - max_rows

@@ -44,6 +44,7 @@ class Words:
     deployed_by: str
     location: str
     message: str
+    fix: str
     severity: str
     rule: str
     promotion: str
@@ -94,6 +95,7 @@ SPANISH = Words(
     deployed_by="Desplegada por",
     location="Ubicación",
     message="Mensaje",
+    fix="Acción requerida",
     severity="Severidad",
     rule="Regla",
     promotion="Promoción",
@@ -142,6 +144,7 @@ ENGLISH = Words(
     deployed_by="Deployed by",
     location="Location",
     message="Message",
+    fix="Fix",
     severity="Severity",
     rule="Rule",
     promotion="Promotion",
