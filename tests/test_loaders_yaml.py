@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from runart_lint.loaders.tree import Mapping, Scalar, Sequence, to_python
+import pytest
+
+from runart_lint.loaders.tree import Mapping, Scalar, Sequence, Span, to_python
 from runart_lint.loaders.yaml_doc import load_yaml
 
 ALIASED = """\
@@ -154,3 +156,17 @@ def test_bom_and_crlf() -> None:
     parsed = load_yaml("w.yml", "\ufeffon: push\r\njobs: {}\r\n")
 
     assert to_python(parsed.root) == {"on": "push", "jobs": {}}
+
+
+def test_a_second_document_is_reported_and_the_first_kept() -> None:
+    parsed = load_yaml("w.yml", "on: push\n---\njobs: {}\n")
+
+    assert isinstance(parsed.root, Mapping) and "on" in parsed.root
+    (diagnostic,) = parsed.diagnostics
+    assert diagnostic.code == "multiple-documents"
+    assert diagnostic.span == Span(2, 1, 2, 4)
+
+
+@pytest.mark.parametrize("text", ["---\non: push\n", "on: push\n...\n"])
+def test_one_document_with_its_markers_is_fine(text: str) -> None:
+    assert load_yaml("w.yml", text).diagnostics == ()

@@ -138,6 +138,11 @@ def _inside(root: Path, link: Path) -> bool:
     return target.is_relative_to(os.path.realpath(root))
 
 
+def classify(rel: str) -> FileKind | None:
+    """Return what kind of file the repository path `rel` is, or None."""
+    return _classify(rel, rel.rsplit("/", 1)[-1])
+
+
 def _classify(rel: str, name: str) -> FileKind | None:
     """Return what kind of file `rel` is, or None if the audit ignores it."""
     if WRANGLER_NAME.match(name):

@@ -48,6 +48,7 @@ _MAPPING_END = yaml.MappingEndEvent
 _SEQUENCE_START = yaml.SequenceStartEvent
 _SEQUENCE_END = yaml.SequenceEndEvent
 _STREAM_END = yaml.StreamEndEvent
+_DOCUMENT_START = yaml.DocumentStartEvent
 # Plain scalars starting with any other character are strings: skip the
 # null, boolean and number checks for them.
 _MAYBE_TYPED = frozenset("0123456789+-.~nNtTfF")
@@ -105,6 +106,17 @@ def load_yaml(path: str, text: str) -> ParsedFile:
     return ParsedFile(path, root, tuple(composer.diagnostics))
 
 
+def _second_document(event: Any) -> Diagnostic:
+    """Return the diagnostic of a second document in one file, at its `---`."""
+    return Diagnostic(
+        "multiple-documents",
+        "file holds more than one YAML document; GitHub refuses such a file",
+        "keep one document: remove this `---` and what follows, or move it to "
+        "a file of its own",
+        _span(event),
+    )
+
+
 class _Composer:
     """Build positioned nodes straight from libyaml's event stream."""
 
@@ -135,6 +147,9 @@ class _Composer:
             elif kind is _ALIAS:
                 node, size = self._alias(event)
             elif kind is _STREAM_END:
+                return root
+            elif kind is _DOCUMENT_START and root is not None:
+                self.diagnostics.append(_second_document(event))
                 return root
             else:
                 continue
