@@ -437,13 +437,16 @@ def _with_baseline(
         raise UsageError(str(error), "write it again with --write-baseline") from None
     if args.write_baseline:
         count = sum(baseline.counts.values())
-        sys.stderr.write(f"wrote {count} findings to {args.write_baseline}\n")
+        noun = "finding" if count == 1 else "findings"
+        sys.stderr.write(f"wrote {count} {noun} to {args.write_baseline}\n")
     stale = stale_entries(result, baseline)
     if stale:
         logger.info(
-            "%d findings of the baseline are fixed; write it again with "
-            "--write-baseline to drop them",
-            stale,
+            "%s of the baseline %s fixed; write it again with "
+            "--write-baseline to drop %s",
+            "1 finding" if stale == 1 else f"{stale} findings",
+            "is" if stale == 1 else "are",
+            "it" if stale == 1 else "them",
         )
     return apply_baseline(result, baseline)
 

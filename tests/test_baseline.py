@@ -40,7 +40,7 @@ def test_write_then_read_across_an_edit_that_moves_lines(
     baseline = tmp_path / "baseline.json"
 
     assert _run(root, "--write-baseline", str(baseline)) == 0
-    assert "wrote 1 findings to" in capsys.readouterr().err
+    assert "wrote 1 finding to" in capsys.readouterr().err
     written = baseline.read_text()
 
     moved = '# the shop worker\n\ncompatibility_date = "2024-01-01"\n' + ONE_FAULT

@@ -302,7 +302,7 @@ def test_annotations_escape_what_would_end_the_command() -> None:
         "::warning file=sub/dir%2Ca%3Ab/w.yml,line=3,endLine=3,col=5,endColumn=8,"
         "title=runart-lint r::50%25 done%0D%0Anext::x%0Ahelp: fix, then: go"
     )
-    assert summary.startswith("runart-lint: 0 errors, 1 warning, 0 notes in 1 files")
+    assert summary.startswith("runart-lint: 0 errors, 1 warning, 0 notes in 1 file")
 
 
 def test_annotations_skip_columns_of_multi_line_spans_and_suppressed() -> None:

@@ -498,6 +498,12 @@ def test_sarif_is_valid() -> None:
 
 
 @needs_schema
+def test_sarif_says_columns_count_characters() -> None:
+    document = _sarif(_full_result())
+
+    assert document["runs"][0]["columnKind"] == "unicodeCodePoints"
+
+
 def test_sarif_without_findings_is_valid() -> None:
     """BR-20: a clean audit is an uploadable SARIF file."""
     document = _sarif(_result())

@@ -93,7 +93,8 @@ def _summary(result: AuditResult) -> str:
         f"{counts[severity]} {severity.label}{'s' if counts[severity] != 1 else ''}"
         for severity in sorted(Severity, reverse=True)
     ]
+    files = f"{result.files_audited} file{'s' if result.files_audited != 1 else ''}"
     return (
-        f"runart-lint: {', '.join(parts)} in {result.files_audited} files; "
+        f"runart-lint: {', '.join(parts)} in {files}; "
         f"{result.suppressed_count} suppressed; {len(result.not_run)} not run"
     )

@@ -84,6 +84,8 @@ def render_sarif(
             }
         ],
         "results": [_result(finding, indexes[finding.rule_id]) for finding in kept],
+        # Columns count characters, as the text report shows them.
+        "columnKind": "unicodeCodePoints",
     }
     log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
