@@ -93,7 +93,8 @@ def _audit_parser() -> argparse.ArgumentParser:
         description="Audit a repository's wrangler configs and GitHub workflows "
         "against its deployment plan.",
         epilog="Subcommands: `runart-lint rules` lists the rules; "
-        "`runart-lint explain RULE` shows one rule's documentation.",
+        "`runart-lint explain RULE` shows one rule's documentation; "
+        "`runart-lint init` writes a starting rule pack from the workflows.",
     )
     parser.add_argument(
         "path",
@@ -593,6 +594,11 @@ def _subcommand(args: list[str]) -> int:
     if args[0] == "init":
         return _init(args[1:])
     if args[0] == "rules":
+        if len(args) > 1:
+            raise UsageError(
+                f"rules takes no arguments, not `{args[1]}`",
+                "run `runart-lint rules`, or `runart-lint explain RULE` for one rule",
+            )
         sys.stdout.write(_rules_table())
         return EXIT_CLEAN
 

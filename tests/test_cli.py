@@ -179,6 +179,11 @@ def test_rules_and_explain(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["explain", "nope"]) == 2
 
 
+def test_rules_refuses_arguments(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules", "--format", "json"]) == 2
+    assert "rules takes no arguments, not `--format`" in capsys.readouterr().err
+
+
 def test_module_entry_point_and_offline_imports() -> None:
     code = (
         "import sys, runpy\n"
