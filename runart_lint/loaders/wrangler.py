@@ -121,6 +121,11 @@ class EnvBlock:
         return "top level" if self.name is None else f"env.{self.name}"
 
     @property
+    def phrase(self) -> str:
+        """Return how a sentence names the block: `the top level` or `` `env.X` ``."""
+        return "the top level" if self.name is None else f"`env.{self.name}`"
+
+    @property
     def prefix(self) -> str:
         """Return the key-path prefix of the block (`` or `env.X.`)."""
         return "" if self.name is None else f"env.{self.name}."

@@ -177,7 +177,7 @@ def _missing_bindings(
         rule_id=META.id,
         severity=Severity.ERROR,
         message=(
-            f"`{block.label}` of `{config.path}` lacks {noun} {names} that stage "
+            f"{block.phrase} of `{config.path}` lacks {noun} {names} that stage "
             f"`{stage.name}` needs"
         ),
         help=f"declare {names} in {block_name(config, block)} with the stage's "
@@ -218,7 +218,7 @@ def _var_finding(
     expected: str,
 ) -> Finding:
     """Return the finding for one var that is missing or has another value."""
-    where = f"`{block.label}` of `{config.path}`"
+    where = f"{block.phrase} of `{config.path}`"
     if actual is None:
         message = f"{where} lacks var `{name}` that stage `{stage.name}` needs"
     else:

@@ -219,7 +219,7 @@ def _skipped_env(config: WranglerConfig, block: EnvBlock, later: str) -> Finding
         rule_id=META.id,
         severity=Severity.WARNING,
         message=(
-            f"`{block.label}` of `{config.path}` is never deployed by a workflow, "
+            f"{block.phrase} of `{config.path}` is never deployed by a workflow, "
             f"while {named} is"
         ),
         help=(
