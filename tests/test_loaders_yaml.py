@@ -170,3 +170,10 @@ def test_a_second_document_is_reported_and_the_first_kept() -> None:
 @pytest.mark.parametrize("text", ["---\non: push\n", "on: push\n...\n"])
 def test_one_document_with_its_markers_is_fine(text: str) -> None:
     assert load_yaml("w.yml", text).diagnostics == ()
+
+
+@pytest.mark.parametrize("end", ["\n", ""])
+def test_an_error_at_the_end_points_at_the_last_line(end: str) -> None:
+    (diagnostic,) = load_yaml("w.yml", "on: push\njobs:\n  a: [" + end).diagnostics
+
+    assert (diagnostic.span.line, diagnostic.span.col) == (3, 7)

@@ -325,12 +325,16 @@ def _inside_text(text: str, line: int, col: int) -> tuple[int, int]:
     """Return a position on a line of `text`.
 
     libyaml gives the end of a stream without a final line break its own line,
-    one past the last; the end of the last line is where that is.
+    one past the last; the end of the last line is where that is. The end of
+    a stream that ends with a line break is the end of its last line too, not
+    the empty line after it that no editor shows.
     """
-    last = text.count("\n") + 1
-    if line <= last:
+    lines = text.split("\n")
+    if len(lines) > 1 and lines[-1] == "":
+        lines.pop()  # the empty "line" after a final line break
+    if line <= len(lines):
         return line, col
-    return last, len(text) - text.rfind("\n")
+    return len(lines), len(lines[-1]) + 1
 
 
 def _bad_anchor(text: str, line: int) -> tuple[str, int] | None:
