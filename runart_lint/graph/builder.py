@@ -114,7 +114,10 @@ def _add_workflow(
             called = job.uses.text()[2:].split("@", 1)[0]
             graph.link(node, "calls", ("workflow", called))
         for scalar in walk_scalars(job.node):
-            for expression in expressions(scalar.text()):
+            text = scalar.text()
+            if "secrets" not in text:  # most values: no expression to read
+                continue
+            for expression in expressions(text):
                 for ref in expression.refs():
                     if ref.startswith("secrets."):
                         secret = ("secret", ref.split(".", 1)[1])
