@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from runart_lint.engine import LiveSource
     from runart_lint.findings import AuditResult
     from runart_lint.graph.model import Audit
-    from runart_lint.inputs import Options
+    from runart_lint.inputs import Inputs, Options
     from runart_lint.pack import LoadedPack
 
 logger = logging.getLogger("runart_lint")
@@ -37,6 +37,9 @@ EXIT_FAILURE = 3
 FORMATS = ("text", "json", "sarif", "github", "markdown")
 FAIL_ON = ("error", "warning", "note", "never")
 SUBCOMMANDS = ("rules", "explain", "init")
+# Paths that name this process's own streams, whatever they are connected to.
+STANDARD_STREAMS = frozenset({"/dev/stdout", "/dev/stderr"})
+STREAM_FOLDERS = ("/dev/fd/", "/proc/self/fd/")
 # The modules `--live` imports, from the `live` extra (`github` is PyGithub).
 LIVE_PACKAGES = ("github", "httpx", "certifi")
 
@@ -224,15 +227,17 @@ def _audit(args: argparse.Namespace) -> int:
     )
     from runart_lint.cli_reports import (
         check_destinations,
-        refuse_audited_files,
         render_extra_format,
         write_side_reports,
     )
+    from runart_lint.inputs import read_inputs
 
-    check_destinations(args, root, pack)
+    inputs = read_inputs(root, options)
+    baseline = Path(settings.baseline) if settings.baseline else None
+    read = _files_read(root, inputs, pack, settings)
+    check_destinations(args, root, pack, read, baseline)
     logger.info("auditing %s with pack %s", root, pack.pack.pack.name)
-    result, audit = _audit_or_reuse(args, settings, root, pack, options)
-    refuse_audited_files(args, root, pack, _files_read(result, pack, settings))
+    result, audit = _audit_or_reuse(args, settings, root, pack, options, inputs)
     result = _with_baseline(mask_secret_values(result), args, settings)
 
     # Masked once here: every report and side report below takes this result.
@@ -248,14 +253,23 @@ def _audit(args: argparse.Namespace) -> int:
 
 
 def _files_read(
-    result: AuditResult, pack: LoadedPack, settings: Settings
+    root: Path, inputs: Inputs, pack: LoadedPack, settings: Settings
 ) -> list[Path]:
-    """Return the audited files, the rule pack's and the configuration's paths."""
-    read = [Path(path) for path in result.sources]
+    """Return every file the run reads: no report may be written over one.
+
+    The audited files (those that could not be decoded too), the rule pack,
+    the configuration files and the baseline.
+    """
+    from runart_lint.config import CONFIG_FILE
+
+    read = [root / item.source.path for item in inputs.files]
+    read += [root / skipped.path for skipped in inputs.discovery.skipped]
+    read += [root / name for name in (CONFIG_FILE, "pyproject.toml")]
     if not pack.builtin:
-        read.append(Path(pack.path).resolve())
-    if settings.source is not None:
-        read.append(Path(settings.source).resolve())
+        read.append(Path(pack.path))
+    for path in (settings.source, settings.baseline):
+        if path is not None:
+            read.append(Path(path))
     return read
 
 
@@ -265,16 +279,15 @@ def _audit_or_reuse(
     root: Path,
     pack: LoadedPack,
     options: Options,
+    inputs: Inputs,
 ) -> tuple[AuditResult, Audit | None]:
     """Return the audit's result, reused when every input is as it was.
 
     A reused result comes without the audit's graph, which only the Markdown
     summary and the deployment log draw on; those runs always audit.
     """
-    from runart_lint.inputs import read_inputs
     from runart_lint.results import ResultCache
 
-    inputs = read_inputs(root, options)
     needs_graph = args.format == "markdown" or args.summary or args.bitacora is not None
     results = None
     if options.cache_dir is not None and not args.live and not needs_graph:
@@ -514,15 +527,16 @@ def write_atomic(path: Path, text: str, option: str = "--output") -> None:
     is renamed over `path`; a write that fails or is interrupted removes it. A
     process killed outright leaves the temporary file behind. A link is
     written through to the file it names; `-`, a terminal, a pipe or a device
-    (`/dev/stdout` included) is written to directly, since it cannot be
-    replaced. `option` names the flag that gave `path`, for the error.
+    (`/dev/stdout` included) is written to directly, after what this run
+    already wrote there. `option` names the flag that gave `path`, for errors.
     """
     if str(path) == "-":
         sys.stdout.write(text)
         return
     try:
-        if _is_stream(path):
-            with open(path, "w", encoding="utf-8") as stream:
+        if written_directly(path):
+            sys.stdout.flush()
+            with open(path, "a", encoding="utf-8") as stream:
                 stream.write(text)
             return
         _write_by_rename(Path(os.path.realpath(path)), text)
@@ -532,12 +546,17 @@ def write_atomic(path: Path, text: str, option: str = "--output") -> None:
         ) from None
 
 
-def _is_stream(path: Path) -> bool:
-    """Return whether `path` is there and is neither a file nor a folder.
+def written_directly(path: Path) -> bool:
+    """Return whether `path` is written in place: a stream, not a file to replace.
 
-    `os.stat` follows `/dev/stdout` to the pipe behind it, which
+    A terminal, a pipe or a device, and the standard streams by name:
+    `/dev/stdout` redirected to a file is that file, which must be appended
+    to, not replaced. `os.stat` follows `/dev/stdout` to a pipe that
     `os.path.realpath` names as a path that does not exist.
     """
+    absolute = os.path.abspath(path)
+    if absolute in STANDARD_STREAMS or absolute.startswith(STREAM_FOLDERS):
+        return True
     try:
         mode = os.stat(path).st_mode
     except OSError:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import stat
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -105,11 +105,7 @@ def render_sarif_report(result: AuditResult, args: argparse.Namespace) -> str:
     from runart_lint.reporters.sarif import render_sarif
     from runart_lint.rules import RULES
 
-    cap = _sarif_cap(args.sarif_max_results)
-    if not args.sarif_category.strip("/ "):
-        raise UsageError(
-            "--sarif-category is empty", "name the analysis, for example `runart-lint`"
-        )
+    cap = sarif_options(args)
     if len(result.findings) > cap:
         logger.warning(
             "SARIF keeps the %d most severe of %d results (--sarif-max-results)",
@@ -119,48 +115,94 @@ def render_sarif_report(result: AuditResult, args: argparse.Namespace) -> str:
     return render_sarif(result, RULES, category=args.sarif_category, max_results=cap)
 
 
-def check_destinations(args: argparse.Namespace, root: Path, pack: LoadedPack) -> None:
-    """Refuse, before the audit, a path no report or log could be written to."""
-    from runart_lint.logbook import LogError, checked_target
-
-    for option, path in destinations(args, root, pack):
-        if path.is_dir():
-            raise UsageError(
-                f"{option} {path} is a folder", f"give {option} the path of a file"
-            )
-        folder = Path(os.path.abspath(path)).parent
-        # The deployment log's folders inside the repository are made for it.
-        made = option == "--bitacora" and folder.is_relative_to(root.resolve())
-        if not folder.is_dir() and not made:
-            raise UsageError(
-                f"{option} {path}: no folder {folder}",
-                "create the folder first, or choose a path in an existing one",
-            )
-        if option == "--bitacora":
-            try:
-                checked_target(path, root)
-            except LogError as error:
-                raise UsageError(f"{option}: {error}", error.help_text) from None
-
-
-def refuse_audited_files(
+def check_destinations(
     args: argparse.Namespace,
     root: Path,
     pack: LoadedPack,
     read: list[Path],
+    baseline: Path | None,
 ) -> None:
-    """Refuse a report or log path that is one of the files the audit read.
+    """Refuse, before the audit, every output that could not be written whole.
 
-    `read` holds the audited files, relative to `root`, with the rule pack
-    and the configuration file.
+    A folder, a missing folder, a refused log, one file named by two options,
+    and a file the run reads (`read`) are refused, so that a run either
+    writes all its reports or none. `--write-baseline` may name the
+    `baseline` it replaces.
     """
-    audited = {os.path.realpath(root / path) for path in read}
+    if args.sarif or args.format == "sarif":
+        sarif_options(args)
+    reads = {os.path.realpath(path) for path in read}
+    seen: dict[str, str] = {}
     for option, path in destinations(args, root, pack):
-        if os.path.realpath(path) in audited:
+        try:
+            real = _check_destination(option, path, root)
+        except OSError as error:
             raise UsageError(
-                f"{option} {path} is a file this audit reads",
+                f"{option} {path}: {error.strerror}", "choose another path"
+            ) from None
+        if real is None:  # a terminal, a pipe or a device
+            continue
+        if real in seen:
+            raise UsageError(
+                f"{option} {path} is also the file of {seen[real]}",
+                "give each report a file of its own",
+            )
+        seen[real] = option
+        replaces_baseline = (
+            option == "--write-baseline"
+            and baseline is not None
+            and real == os.path.realpath(baseline)
+        )
+        if real in reads and not replaces_baseline:
+            raise UsageError(
+                f"{option} {path} is a file this run reads",
                 "write the report to another path",
             )
+
+
+def _check_destination(option: str, path: Path, root: Path) -> str | None:
+    """Refuse one output path; return the file it resolves to, None for a stream."""
+    from runart_lint.cli import written_directly
+    from runart_lint.logbook import LogError, check_log
+
+    if written_directly(path):
+        if option == "--bitacora":
+            raise UsageError(
+                f"--bitacora {path} is not a regular file",
+                "give the path of a Markdown file",
+            )
+        return None
+    if path.is_dir():
+        raise UsageError(
+            f"{option} {path} is a folder", f"give {option} the path of a file"
+        )
+
+    real = Path(os.path.realpath(path))
+    folder = real.parent
+    if not folder.is_dir() and not (option == "--bitacora" and _made(folder, root)):
+        raise UsageError(
+            f"{option} {path}: no folder {folder}",
+            "create the folder first, or choose a path in an existing one",
+        )
+    if option in ("--bitacora", "--summary"):
+        try:
+            check_log(path, root if option == "--bitacora" else None)
+        except LogError as error:
+            raise UsageError(f"{option}: {error}", error.help_text) from None
+    return str(real)
+
+
+def _made(folder: Path, root: Path) -> bool:
+    """Return whether the log's missing `folder` can be made inside the repository.
+
+    Its nearest existing ancestor must be a folder of the repository.
+    """
+    top = Path(os.path.realpath(root))
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    real = Path(os.path.realpath(existing))
+    return existing.is_dir() and real.is_relative_to(top)
 
 
 def destinations(
@@ -195,6 +237,16 @@ def write_side_reports(
         _append_summary(Path(args.summary), _markdown(result, _graph(audit), args))
     if args.bitacora is not None:
         _append_entry(result, _graph(audit), args, root)
+
+
+def sarif_options(args: argparse.Namespace) -> int:
+    """Check the SARIF options; return how many results to keep at most."""
+    cap = _sarif_cap(args.sarif_max_results)
+    if not args.sarif_category.strip("/ "):
+        raise UsageError(
+            "--sarif-category is empty", "name the analysis, for example `runart-lint`"
+        )
+    return cap
 
 
 def _sarif_cap(requested: int) -> int:
@@ -290,7 +342,7 @@ def _log_path(flag: str, root: Path, pack: LoadedPack) -> Path:
     relative = PurePosixPath(info.log)
     if relative.is_absolute() or ".." in relative.parts:
         raise UsageError(
-            f"`[pack] log` must stay inside the repository: {info.log}",
+            f"the log path must stay inside the repository: {info.log}",
             "write the log's path relative to the repository root",
         )
     return root / relative
@@ -309,15 +361,17 @@ def _sarif_shown(args: argparse.Namespace, top: Path) -> str | None:
 
 
 def _append_summary(path: Path, text: str) -> None:
-    """Append the Markdown summary; a pipe, terminal or device is written directly."""
-    try:
-        mode: int | None = os.stat(path).st_mode
-    except OSError:
-        mode = None
-    if mode is None or stat.S_ISREG(mode):
+    """Append the Markdown summary; `-`, a pipe, a terminal or a device directly."""
+    from runart_lint.cli import written_directly
+
+    if str(path) == "-":
+        sys.stdout.write(text)
+        return
+    if not written_directly(path):
         _append("--summary", path, text, None)
         return
     try:
+        sys.stdout.flush()
         with open(path, "a", encoding="utf-8") as stream:
             stream.write(text)
     except OSError as error:

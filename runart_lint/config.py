@@ -531,10 +531,11 @@ def _rebuilds(data: object, config: Config) -> bool:
 
     pydantic converts some values (`deadline = "5"` becomes 5.0); a text whose
     data needs converting is not remembered, so every run validates it and no
-    run reads the unconverted value.
+    run reads the unconverted value. Compared by `repr`, since `1 == True`
+    and `1 == 1.0` would hide a conversion.
     """
     try:
-        return _build(data) == config
+        return repr(_build(data)) == repr(config)
     except (KeyError, TypeError, ValueError, AttributeError):
         return False
 

@@ -18,7 +18,7 @@ from runart_lint.graph.builder import build_audit
 from runart_lint.graph.model import Audit
 from runart_lint.inputs import Inputs, Options, ReadFile, read_inputs, read_text
 from runart_lint.loaders.cache import ParseCache
-from runart_lint.loaders.discover import FileKind, SourceFile
+from runart_lint.loaders.discover import FileKind, SourceFile, is_inert_workflow
 from runart_lint.loaders.tree import Diagnostic, ParsedFile, Span
 from runart_lint.loaders.workflow import Action, Workflow, build_action, build_workflow
 from runart_lint.loaders.wrangler import WranglerConfig, build_config
@@ -192,7 +192,7 @@ def run_rules(
     """
     findings: list[Finding] = []
     not_run: list[NotRun] = []
-    inert = {w.path for w in audit.workflows if w.inert}
+    inert = _inert_paths(audit)
 
     for rule in rules:
         if not _selected(rule.id, options):
@@ -210,6 +210,15 @@ def run_rules(
         for finding in produced:
             findings.append(_adjust(finding, options, inert))
     return _unique(findings), not_run
+
+
+def _inert_paths(audit: Audit) -> set[str]:
+    """Return the workflow files GitHub never runs, parsed or not.
+
+    Taken from the paths, not from the workflows built: a file that is no
+    workflow at all (a list at the top) is just as inert.
+    """
+    return {p.path for p in audit.parsed if is_inert_workflow(p.path)}
 
 
 def _adjust(finding: Finding, options: Options, inert: set[str]) -> Finding:
@@ -236,7 +245,7 @@ def suppress(
     if unused_suppression.META.id not in ran:
         return outcome.findings
 
-    inert = {w.path for w in audit.workflows if w.inert}
+    inert = _inert_paths(audit)
     unused = unused_suppression.unused(outcome.unused, ran)
     return outcome.findings + [_adjust(f, options, inert) for f in unused]
 

@@ -151,6 +151,16 @@ def _remove_leftovers(target: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
+def check_log(path: Path, boundary: Path | None) -> None:
+    """Raise `LogError` now for a log that `append_entry` would refuse.
+
+    Checks what can be known before writing: links out of `boundary`, a file
+    that is not regular, too large or not UTF-8. A lock held by another run
+    can still stop the append later.
+    """
+    _read_log(checked_target(path, boundary))
+
+
 def _read_log(target: Path) -> bytes | None:
     """Return the log's bytes, None if there is none; refuse non-UTF-8 or huge."""
     try:

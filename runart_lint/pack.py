@@ -416,10 +416,11 @@ def _rebuilds(data: object, pack: Pack) -> bool:
     """Return whether the raw data alone gives the pack pydantic gave.
 
     A pack whose values pydantic had to convert is validated on every run, so
-    that no run reads an unconverted value from a remembered text.
+    that no run reads an unconverted value from a remembered text. Compared
+    by `repr`, since `1 == True` and `1 == 1.0` would hide a conversion.
     """
     try:
-        return _build_pack(data) == pack
+        return repr(_build_pack(data)) == repr(pack)
     except (KeyError, TypeError, ValueError, AttributeError):
         return False
 

@@ -133,10 +133,64 @@ def test_a_report_is_never_written_over_an_audited_file(
     code = main([str(tmp_path), f"{option}={config}"])
 
     assert code == 2
-    assert f"error: {option} {config} is a file this audit reads" in (
+    assert f"error: {option} {config} is a file this run reads" in (
         capsys.readouterr().err
     )
     assert config.read_text(encoding="utf-8") == 'name = "w"\n'
+
+
+def test_a_workflow_that_cannot_be_decoded_is_still_never_written_over(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    workflow = tmp_path / ".github" / "workflows" / "legacy.yml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_bytes(b"on: push\n# caf\xe9\n")
+
+    code = main([str(tmp_path), "-o", str(workflow)])
+
+    assert code == 2
+    assert "is a file this run reads" in capsys.readouterr().err
+    assert workflow.read_bytes() == b"on: push\n# caf\xe9\n"
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("--output", "--sarif"),
+        ("--sarif", "--summary"),
+        ("--output", "--write-baseline"),
+    ],
+)
+def test_one_file_for_two_reports_is_refused(
+    tmp_path: Path, first: str, second: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo, same = tmp_path / "repo", tmp_path / "same"
+    repo.mkdir()
+
+    code = main([str(repo), f"{first}={same}", f"{second}={same}"])
+
+    assert code == 2
+    assert f"error: {second} {same} is also the file of {first}" in (
+        capsys.readouterr().err
+    )
+    assert not same.exists()
+
+
+def test_the_baseline_read_is_only_replaced_by_write_baseline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo, baseline = tmp_path / "repo", tmp_path / "baseline.json"
+    repo.mkdir()
+    assert main([str(repo), "--write-baseline", str(baseline)]) == 0
+    kept = baseline.read_text(encoding="utf-8")
+
+    refused = main([str(repo), "--baseline", str(baseline), "-o", str(baseline)])
+    replaced = main(
+        [str(repo), "--baseline", str(baseline), "--write-baseline", str(baseline)]
+    )
+
+    assert (refused, replaced) == (2, 0)
+    assert baseline.read_text(encoding="utf-8") == kept
 
 
 def test_a_bad_log_path_is_refused_before_anything_is_written(

@@ -197,3 +197,15 @@ def test_paths_must_stay_in_the_repository(tmp_path: Path) -> None:
         str(error)
     )
     assert error.span is not None and error.span.line == 6
+
+
+def test_a_pack_whose_values_pydantic_converts_is_not_remembered(
+    tmp_path: Path,
+) -> None:
+    cache = ParseCache(tmp_path / "cache")
+    text = MINIMAL.replace('"prod"', '"production"') + "\n[rollback]\nrequired = 1\n"
+
+    pack = load_pack(_pack(tmp_path, text), cache).pack
+
+    assert pack.rollback.required is True
+    assert not cache.validated("pack", text)

@@ -14,7 +14,7 @@ import pytest
 from conftest import FIXTURES, normalise
 
 from runart_lint.engine import audit_repository
-from runart_lint.findings import AuditResult
+from runart_lint.findings import AuditResult, Severity
 from runart_lint.inputs import Options
 from runart_lint.pack import load_pack
 from runart_lint.reporters.text import render_text
@@ -70,3 +70,14 @@ def test_negative_fixture_is_quiet(folder: Path) -> None:
 
     assert [f.message for f in result.findings if f.rule_id == rule_id] == []
     assert not result.not_run
+
+
+def test_a_workflow_github_never_runs_gets_notes_only(tmp_path: Path) -> None:
+    folder = tmp_path / "templates" / "site" / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    (folder / "ci.yml").write_text("- on: push\n", encoding="utf-8")
+
+    result = audit_fixture(tmp_path, "invalid-workflow")
+
+    (finding,) = result.findings
+    assert finding.severity is Severity.NOTE

@@ -143,6 +143,12 @@ def classify(rel: str) -> FileKind | None:
     return _classify(rel, rel.rsplit("/", 1)[-1])
 
 
+def is_inert_workflow(rel: str) -> bool:
+    """Return whether `rel` is a workflow file that GitHub never runs."""
+    kind = classify(rel)
+    return kind is FileKind.WORKFLOW and _is_inert(rel, kind)
+
+
 def _classify(rel: str, name: str) -> FileKind | None:
     """Return what kind of file `rel` is, or None if the audit ignores it."""
     if WRANGLER_NAME.match(name):
