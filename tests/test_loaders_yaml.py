@@ -177,3 +177,16 @@ def test_an_error_at_the_end_points_at_the_last_line(end: str) -> None:
     (diagnostic,) = load_yaml("w.yml", "on: push\njobs:\n  a: [" + end).diagnostics
 
     assert (diagnostic.span.line, diagnostic.span.col) == (3, 7)
+
+
+def test_a_merge_key_is_applied_and_reported() -> None:
+    text = "base: &b\n  runs-on: u\njobs:\n  a:\n    <<: *b\n    steps: []\n"
+
+    parsed = load_yaml("w.yml", text)
+
+    assert isinstance(parsed.root, Mapping)
+    job = parsed.root.mapping("jobs")
+    assert job is not None and job.mapping("a") is not None
+    assert job.mapping("a").text("runs-on") == "u"  # type: ignore[union-attr]
+    (diagnostic,) = parsed.diagnostics
+    assert (diagnostic.code, diagnostic.span) == ("merge-key", Span(5, 5, 5, 7))

@@ -211,6 +211,9 @@ class _Composer:
         key, key_span = frame.pending_key
         frame.pending_key = None
         if key == "<<" and isinstance(node, Mapping | Sequence):
+            # Merged as YAML 1.1 would, so the rest is audited as intended;
+            # GitHub reads YAML 1.2 and refuses the key.
+            self.diagnostics.append(_merge_key_diagnostic(key_span))
             _merge(frame, node)
             return
         first = frame.entries.get(key)
@@ -256,6 +259,17 @@ def _raw_text(node: Scalar) -> str:
     if node.value is None:
         return "null"
     return node.text()
+
+
+def _merge_key_diagnostic(span: Span) -> Diagnostic:
+    """Return the diagnostic of a `<<` merge key, which GitHub does not support."""
+    return Diagnostic(
+        "merge-key",
+        "GitHub does not support YAML merge keys (`<<`)",
+        "write the merged keys out in this mapping, or alias a whole value with "
+        "`*name`",
+        span,
+    )
 
 
 def _merge(frame: _Frame, node: Mapping | Sequence) -> None:

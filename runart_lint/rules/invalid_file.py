@@ -2,8 +2,11 @@
 
 ## What it does
 Reports syntax errors, duplicate keys, unresolved merge-conflict markers,
-YAML anchor names GitHub rejects, files that are not UTF-8, files too large to
-read, and links that point elsewhere, each at the exact line and column.
+YAML anchor names GitHub rejects, YAML merge keys (`<<`) and second YAML
+documents, which GitHub does not accept in a workflow, files that are not
+UTF-8, files too large to read, and links that point elsewhere, each at the
+exact line and column. A merge key is still applied, so the rest of the file
+is audited as its author meant it.
 
 ## Why is this bad?
 GitHub refuses a workflow it cannot parse and wrangler refuses such a config,
