@@ -210,6 +210,10 @@ def _audit(args: argparse.Namespace) -> int:
             f"no such folder: {args.path}", "pass the path of a repository checkout"
         )
     _warn_if_subfolder(root)
+    if sys.stdout is None and not args.output:
+        raise UsageError(
+            "standard output is closed", "write the report to a file with -o FILE"
+        )
 
     from runart_lint.findings import Severity
     from runart_lint.inputs import Options
@@ -502,6 +506,7 @@ def _render(result: AuditResult, args: argparse.Namespace) -> str:
         and not args.output
         and not os.environ.get("NO_COLOR")
         and os.environ.get("TERM") != "dumb"
+        and sys.stdout is not None
         and sys.stdout.isatty()
     )
     return render_text(result, color=color)
@@ -535,7 +540,7 @@ def write_atomic(path: Path, text: str, option: str = "--output") -> None:
         return
     try:
         if written_directly(path):
-            sys.stdout.flush()
+            _flush_stdout()
             with open(path, "a", encoding="utf-8") as stream:
                 stream.write(text)
             return
@@ -544,6 +549,12 @@ def write_atomic(path: Path, text: str, option: str = "--output") -> None:
         raise UsageError(
             f"cannot write {path}: {error.strerror}", f"choose a writable {option} path"
         ) from None
+
+
+def _flush_stdout() -> None:
+    """Flush what this run wrote to standard output, if it is open at all."""
+    if sys.stdout is not None:
+        sys.stdout.flush()
 
 
 def written_directly(path: Path) -> bool:

@@ -171,6 +171,7 @@ def _check_destination(option: str, path: Path, root: Path) -> str | None:
                 f"--bitacora {path} is not a regular file",
                 "give the path of a Markdown file",
             )
+        os.stat(path)  # a closed standard stream is not there to write to
         return None
     if path.is_dir():
         raise UsageError(
@@ -365,13 +366,16 @@ def _append_summary(path: Path, text: str) -> None:
     from runart_lint.cli import written_directly
 
     if str(path) == "-":
+        if sys.stdout is None:
+            raise UsageError("standard output is closed", "give --summary a file")
         sys.stdout.write(text)
         return
     if not written_directly(path):
         _append("--summary", path, text, None)
         return
     try:
-        sys.stdout.flush()
+        if sys.stdout is not None:
+            sys.stdout.flush()
         with open(path, "a", encoding="utf-8") as stream:
             stream.write(text)
     except OSError as error:

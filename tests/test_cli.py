@@ -410,3 +410,17 @@ def test_console_entry_answers_version_without_the_cli() -> None:
 
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("runart-lint ")
+
+
+def test_a_closed_standard_output_is_a_usage_error(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "runart_lint", str(tmp_path), "--no-cache"]
+
+    shut = subprocess.run(
+        ["sh", "-c", '"$@" >&-', "sh", *command],
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+
+    assert shut.returncode == 2
+    assert "error: standard output is closed" in shut.stderr
