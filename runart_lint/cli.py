@@ -210,9 +210,9 @@ def _audit(args: argparse.Namespace) -> int:
             f"no such folder: {args.path}", "pass the path of a repository checkout"
         )
     _warn_if_subfolder(root)
-    if sys.stdout is None and not args.output:
+    if sys.stdout is None and _writes_stdout(args):
         raise UsageError(
-            "standard output is closed", "write the report to a file with -o FILE"
+            "standard output is closed", "write the reports to files instead"
         )
 
     from runart_lint.findings import Severity
@@ -251,9 +251,29 @@ def _audit(args: argparse.Namespace) -> int:
     if args.output:
         write_atomic(Path(args.output), report)
     else:
-        sys.stdout.write(report)
+        _write_stdout(report)
     write_side_reports(shown, audit, args, root)
     return exit_code(result, settings.fail_on)
+
+
+def _write_stdout(report: str) -> None:
+    """Write the report to standard output; a reader that has gone stops nothing.
+
+    `runart-lint | head` closes the pipe early: the side reports and the exit
+    code still matter (a CI shell with `pipefail` reads that code).
+    """
+    try:
+        sys.stdout.write(report)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _writes_stdout(args: argparse.Namespace) -> bool:
+    """Return whether a report of this run goes to standard output as `-`."""
+    if not args.output or args.output == "-":
+        return True
+    return "-" in (args.write_baseline, args.summary, args.sarif)
 
 
 def _files_read(
@@ -456,7 +476,8 @@ def _with_baseline(
     if args.write_baseline:
         count = sum(baseline.counts.values())
         noun = "finding" if count == 1 else "findings"
-        sys.stderr.write(f"wrote {count} {noun} to {args.write_baseline}\n")
+        if sys.stderr is not None:
+            sys.stderr.write(f"wrote {count} {noun} to {args.write_baseline}\n")
     stale = stale_entries(result, baseline)
     if stale:
         logger.info(
@@ -536,7 +557,7 @@ def write_atomic(path: Path, text: str, option: str = "--output") -> None:
     already wrote there. `option` names the flag that gave `path`, for errors.
     """
     if str(path) == "-":
-        sys.stdout.write(text)
+        _write_stdout(text)
         return
     try:
         if written_directly(path):
@@ -758,7 +779,13 @@ def _configure_logging(verbose: bool, debug: bool) -> None:
 
 
 def _error(message: str, help_text: str) -> None:
-    """Print an error and its help line to standard error, credentials masked."""
+    """Print an error and its help line to standard error, credentials masked.
+
+    With standard error closed there is nowhere to say it; the exit code
+    still tells.
+    """
+    if sys.stderr is None:
+        return
     sys.stderr.write(redact(f"error: {message}\n"))
     if help_text:
         sys.stderr.write(redact(f"help: {help_text}\n"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import stat
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -32,6 +33,9 @@ EXTRA_FORMATS = ("github", "markdown")
 MAX_RESULTS_PER_RUN = 25_000
 LANGUAGES = ("es", "en")
 DEFAULT_SARIF_RESULTS = 5000
+# File systems allow 255 bytes in a name; the temporary file written beside
+# a report or a log adds up to 46 to its name.
+MAX_NAME_BYTES = 255 - 46
 
 
 def add_report_arguments(parser: argparse.ArgumentParser) -> None:
@@ -124,45 +128,60 @@ def check_destinations(
 ) -> None:
     """Refuse, before the audit, every output that could not be written whole.
 
-    A folder, a missing folder, a refused log, one file named by two options,
-    and a file the run reads (`read`) are refused, so that a run either
-    writes all its reports or none. `--write-baseline` may name the
-    `baseline` it replaces.
+    A folder, a missing folder, a name too long, a refused log or summary
+    file, one file named by two options, invalid SARIF options, and a file
+    the run reads (`read`) are refused, so that a run either writes all its
+    reports or none. `--write-baseline` may name the `baseline` it replaces.
+    Two streams (`/dev/stdout` twice) may share a file: both append.
     """
     if args.sarif or args.format == "sarif":
         sarif_options(args)
-    reads = {os.path.realpath(path) for path in read}
-    seen: dict[str, str] = {}
+    reads = {_identity(path) for path in read}
+    replaced = _identity(baseline) if baseline is not None else None
+    seen: dict[tuple[object, ...], tuple[str, bool]] = {}
     for option, path in destinations(args, root, pack):
         try:
-            real = _check_destination(option, path, root)
+            stream = _check_destination(option, path, root)
+            identity = _identity(path)
         except OSError as error:
             raise UsageError(
                 f"{option} {path}: {error.strerror}", "choose another path"
             ) from None
-        if real is None:  # a terminal, a pipe or a device
+        if identity[0] == "stream":  # a pipe, a terminal, a device
             continue
-        if real in seen:
+        if identity in seen and not (stream and seen[identity][1]):
             raise UsageError(
-                f"{option} {path} is also the file of {seen[real]}",
+                f"{option} {path} is also the file of {seen[identity][0]}",
                 "give each report a file of its own",
             )
-        seen[real] = option
-        replaces_baseline = (
-            option == "--write-baseline"
-            and baseline is not None
-            and real == os.path.realpath(baseline)
-        )
-        if real in reads and not replaces_baseline:
+        seen[identity] = (option, stream)
+        may_replace = option == "--write-baseline" and identity == replaced
+        if identity in reads and not may_replace:
             raise UsageError(
                 f"{option} {path} is a file this run reads",
                 "write the report to another path",
             )
 
 
-def _check_destination(option: str, path: Path, root: Path) -> str | None:
-    """Refuse one output path; return the file it resolves to, None for a stream."""
+def _identity(path: Path) -> tuple[object, ...]:
+    """Return what names one file: its device and inode, or its real path.
+
+    `/dev/stdout` redirected to a file is that file; a pipe or a terminal is
+    a stream that no other option can overwrite.
+    """
+    try:
+        info = os.stat(path)
+    except OSError:
+        return ("path", os.path.realpath(path))
+    if not stat.S_ISREG(info.st_mode):
+        return ("stream", info.st_dev, info.st_ino)
+    return ("file", info.st_dev, info.st_ino)
+
+
+def _check_destination(option: str, path: Path, root: Path) -> bool:
+    """Refuse one output path; return whether it is written in place (a stream)."""
     from runart_lint.cli import written_directly
+    from runart_lint.gitinfo import read_revision
     from runart_lint.logbook import LogError, check_log
 
     if written_directly(path):
@@ -171,14 +190,20 @@ def _check_destination(option: str, path: Path, root: Path) -> str | None:
                 f"--bitacora {path} is not a regular file",
                 "give the path of a Markdown file",
             )
-        os.stat(path)  # a closed standard stream is not there to write to
-        return None
+        if stat.S_ISSOCK(os.stat(path).st_mode):  # a closed stream raises here
+            raise UsageError(f"{option} {path} is a socket", "give a file or a pipe")
+        return True
     if path.is_dir():
         raise UsageError(
             f"{option} {path} is a folder", f"give {option} the path of a file"
         )
 
     real = Path(os.path.realpath(path))
+    if len(os.fsencode(real.name)) > MAX_NAME_BYTES:
+        raise UsageError(
+            f"{option} {path}: the file name is too long to write safely",
+            f"use a name of at most {MAX_NAME_BYTES} bytes",
+        )
     folder = real.parent
     if not folder.is_dir() and not (option == "--bitacora" and _made(folder, root)):
         raise UsageError(
@@ -186,11 +211,13 @@ def _check_destination(option: str, path: Path, root: Path) -> str | None:
             "create the folder first, or choose a path in an existing one",
         )
     if option in ("--bitacora", "--summary"):
+        # The log is appended to within the repository's top, as later on.
+        top = read_revision(root, os.environ).top or root
         try:
-            check_log(path, root if option == "--bitacora" else None)
+            check_log(path, top if option == "--bitacora" else None)
         except LogError as error:
             raise UsageError(f"{option}: {error}", error.help_text) from None
-    return str(real)
+    return False
 
 
 def _made(folder: Path, root: Path) -> bool:
@@ -354,11 +381,13 @@ def _sarif_shown(args: argparse.Namespace, top: Path) -> str | None:
     written = args.sarif or (args.output if args.format == "sarif" else None)
     if not written:
         return None
+    from runart_lint.loaders.discover import printable
+
     path = Path(written).resolve()
     try:
-        return path.relative_to(top.resolve()).as_posix()
+        return printable(path.relative_to(top.resolve()).as_posix())
     except ValueError:
-        return str(path)
+        return printable(str(path))
 
 
 def _append_summary(path: Path, text: str) -> None:

@@ -424,3 +424,49 @@ def test_a_closed_standard_output_is_a_usage_error(tmp_path: Path) -> None:
 
     assert shut.returncode == 2
     assert "error: standard output is closed" in shut.stderr
+
+
+def test_a_reader_that_stops_early_loses_no_side_report(tmp_path: Path) -> None:
+    sarif = tmp_path / "out.sarif"
+    command = [sys.executable, "-m", "runart_lint", str(REPO / "examples")]
+    script = '"$@" | (exec 0<&-; sleep 1)'
+
+    done = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", script, "sh", *command, "--sarif", str(sarif)],
+        capture_output=True,
+        check=False,
+    )
+
+    assert done.returncode == 1
+    assert json.loads(sarif.read_text(encoding="utf-8"))["version"] == "2.1.0"
+
+
+def test_standard_output_redirected_to_another_report_is_refused(
+    tmp_path: Path,
+) -> None:
+    report = tmp_path / "report.txt"
+    command = [sys.executable, "-m", "runart_lint", str(tmp_path / "repo")]
+    (tmp_path / "repo").mkdir()
+
+    with report.open("w") as stream:
+        done = subprocess.run(
+            [*command, "--sarif", "/dev/stdout", "-o", str(report)],
+            stdout=stream,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+
+    assert done.returncode == 2
+    assert "--output" in done.stderr and "is also the file of" in done.stderr
+
+
+def test_a_name_too_long_for_the_temporary_file_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "repo").mkdir()
+
+    code = main([str(tmp_path / "repo"), "--sarif", str(tmp_path / ("s" * 250))])
+
+    assert code == 2
+    assert "the file name is too long to write safely" in capsys.readouterr().err

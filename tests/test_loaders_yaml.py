@@ -190,3 +190,13 @@ def test_a_merge_key_is_applied_and_reported() -> None:
     assert job.mapping("a").text("runs-on") == "u"  # type: ignore[union-attr]
     (diagnostic,) = parsed.diagnostics
     assert (diagnostic.code, diagnostic.span) == ("merge-key", Span(5, 5, 5, 7))
+
+
+def test_a_key_written_after_a_merge_overrides_it_without_a_duplicate() -> None:
+    text = "d: &d\n  runs-on: a\njob:\n  <<: *d\n  runs-on: x\n"
+
+    parsed = load_yaml("w.yml", text)
+
+    assert [d.code for d in parsed.diagnostics] == ["merge-key"]
+    assert isinstance(parsed.root, Mapping)
+    assert parsed.root.mapping("job").text("runs-on") == "x"  # type: ignore[union-attr]

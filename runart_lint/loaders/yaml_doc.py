@@ -73,6 +73,7 @@ class _Frame:
     entries: dict[str, Entry] = field(default_factory=dict)
     pending_key: tuple[str, Span] | None = None
     size: int = 1
+    merged: set[str] = field(default_factory=set)  # keys a `<<` brought in
 
 
 def load_yaml(path: str, text: str) -> ParsedFile:
@@ -217,8 +218,9 @@ class _Composer:
             _merge(frame, node)
             return
         first = frame.entries.get(key)
-        if first is not None:
+        if first is not None and key not in frame.merged:
             self.diagnostics.append(_duplicate_diagnostic(key, key_span, first))
+        frame.merged.discard(key)  # a key written out overrides a merged one
         frame.entries[key] = Entry(key, key_span, node)
 
     def _remember(self, anchor: str | None, node: Node, size: int) -> None:
@@ -278,7 +280,9 @@ def _merge(frame: _Frame, node: Mapping | Sequence) -> None:
     for source in sources:
         if isinstance(source, Mapping):
             for key, entry in source.entries.items():
-                frame.entries.setdefault(key, entry)
+                if key not in frame.entries:
+                    frame.entries[key] = entry
+                    frame.merged.add(key)
 
 
 def _relocate(node: Node, span: Span, depth: int = 0) -> Node:
