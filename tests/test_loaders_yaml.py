@@ -200,3 +200,11 @@ def test_a_key_written_after_a_merge_overrides_it_without_a_duplicate() -> None:
     assert [d.code for d in parsed.diagnostics] == ["merge-key"]
     assert isinstance(parsed.root, Mapping)
     assert parsed.root.mapping("job").text("runs-on") == "x"  # type: ignore[union-attr]
+
+
+def test_a_quoted_merge_key_is_an_ordinary_key() -> None:
+    parsed = load_yaml("w.yml", 'd: &d\n  a: 1\nj:\n  "<<": *d\n')
+
+    assert parsed.diagnostics == ()
+    assert isinstance(parsed.root, Mapping)
+    assert list(parsed.root.mapping("j").keys()) == ["<<"]  # type: ignore[union-attr]

@@ -126,6 +126,7 @@ class _Composer:
         self.anchors: dict[str, tuple[Node, int]] = {}
         self.diagnostics: list[Diagnostic] = []
         self.expanded = 0
+        self.quoted_merge: set[Span] = set()
 
     def compose(self) -> Node | None:
         """Return the first document's root node, or None for an empty stream."""
@@ -138,6 +139,8 @@ class _Composer:
             node: Node
             if kind is _SCALAR:
                 node, size = Scalar(_resolve(event), _span(event)), 1
+                if event.style and event.value == "<<":
+                    self.quoted_merge.add(node.span)  # `"<<":` is a plain key
                 if event.anchor is not None:
                     self.anchors[event.anchor] = (node, 1)
             elif kind is _MAPPING_START or kind is _SEQUENCE_START:
@@ -211,7 +214,8 @@ class _Composer:
 
         key, key_span = frame.pending_key
         frame.pending_key = None
-        if key == "<<" and isinstance(node, Mapping | Sequence):
+        merge = key == "<<" and key_span not in self.quoted_merge
+        if merge and isinstance(node, Mapping | Sequence):
             # Merged as YAML 1.1 would, so the rest is audited as intended;
             # GitHub reads YAML 1.2 and refuses the key.
             self.diagnostics.append(_merge_key_diagnostic(key_span))
