@@ -136,10 +136,14 @@ def check_destinations(
     """
     if args.sarif or args.format == "sarif":
         sarif_options(args)
+    outputs = destinations(args, root, pack)
+    if not outputs:
+        return
+
     reads = {_identity(path) for path in read}
     replaced = _identity(baseline) if baseline is not None else None
     seen: dict[tuple[object, ...], tuple[str, bool]] = {}
-    for option, path in destinations(args, root, pack):
+    for option, path in outputs:
         try:
             stream = _check_destination(option, path, root)
             identity = _identity(path)
