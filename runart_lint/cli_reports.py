@@ -209,6 +209,15 @@ def _check_destination(option: str, path: Path, root: Path) -> bool:
             f"use a name of at most {MAX_NAME_BYTES} bytes",
         )
     folder = real.parent
+    inside = Path(os.path.abspath(path)).is_relative_to(os.path.abspath(root))
+    repository = Path(os.path.realpath(root))
+    escapes = not _existing(folder).is_relative_to(repository)
+    if option == "--bitacora" and inside and escapes:
+        raise UsageError(
+            f"--bitacora {path} leads out of the repository through a link (to {real})",
+            "replace the link with a folder of the repository, or pass a path "
+            "outside the repository explicitly",
+        )
     if not folder.is_dir() and not (option == "--bitacora" and _made(folder, root)):
         raise UsageError(
             f"{option} {path}: no folder {folder}",
@@ -229,12 +238,15 @@ def _made(folder: Path, root: Path) -> bool:
 
     Its nearest existing ancestor must be a folder of the repository.
     """
-    top = Path(os.path.realpath(root))
-    existing = folder
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    real = Path(os.path.realpath(existing))
-    return existing.is_dir() and real.is_relative_to(top)
+    existing = _existing(folder)
+    return existing.is_dir() and existing.is_relative_to(os.path.realpath(root))
+
+
+def _existing(folder: Path) -> Path:
+    """Return the real path of `folder`'s nearest ancestor that exists."""
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return Path(os.path.realpath(folder))
 
 
 def destinations(

@@ -335,3 +335,17 @@ def test_the_log_keeps_its_permissions(repo: Path) -> None:
     _run(str(repo), "--bitacora", str(log))
 
     assert oct(log.stat().st_mode & 0o777) == oct(0o640)
+
+
+def test_a_log_folder_behind_a_link_out_of_the_repository_is_refused(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (repo / "docs-link").symlink_to(outside)
+    log = repo / "docs-link" / "new" / "log.md"
+
+    assert _run(str(repo), "--bitacora", str(log)) == 2
+
+    assert "leads out of the repository through a link" in capsys.readouterr().err
+    assert not (outside / "new").exists()
