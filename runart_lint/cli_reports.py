@@ -212,9 +212,11 @@ def _check_destination(option: str, path: Path, root: Path) -> bool:
     inside = Path(os.path.abspath(path)).is_relative_to(os.path.abspath(root))
     repository = Path(os.path.realpath(root))
     escapes = not _existing(folder).is_relative_to(repository)
-    if option == "--bitacora" and inside and escapes:
+    if option == "--bitacora" and inside and escapes and not folder.is_dir():
+        # An existing folder is checked with the log itself, below.
         raise UsageError(
-            f"--bitacora {path} leads out of the repository through a link (to {real})",
+            f"--bitacora {path} is under a symbolic link out of the repository "
+            f"(to {real})",
             "replace the link with a folder of the repository, or pass a path "
             "outside the repository explicitly",
         )
