@@ -15,7 +15,9 @@ in every environment, and reports each wrong value where it is written:
 - `secrets` that is not a table, or whose `required` is not an array of
   strings; any other key inside `secrets` is a warning, below the rule's
   default severity, since wrangler only warns about it;
-- a `pages_build_output_dir` that is not a string.
+- a `pages_build_output_dir` that is not a string;
+- a `compatibility_date` that is not a string (a bare TOML date included),
+  holds an en or em dash, or is not written as `YYYY-MM-DD`.
 
 The other rules skip values of the wrong type, so a config with such a value
 gets this finding and not a misleading one about bindings or inheritance. A
@@ -63,6 +65,7 @@ not checked.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from runart_lint.findings import Finding, Location, Severity
@@ -79,6 +82,9 @@ META = RuleMeta(
     severity=Severity.ERROR,
     inputs=("wrangler",),
 )
+
+
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @record
@@ -100,13 +106,15 @@ def check(audit: Audit) -> Iterator[Finding]:
             yield _finding(config.path, problem)
 
 
-# Wrangler's own checks: `validateKVBinding`, `validateVars`, `validateSecrets`
-# and `validateBindingArray` in packages/workers-utils/src/config/validation.ts.
+# Wrangler's own checks: `validateKVBinding`, `validateVars`, `validateSecrets`,
+# `validateBindingArray` and the `compatibility_date` check in
+# packages/workers-utils/src/config/validation.ts.
 def _problems(config: WranglerConfig, lines: list[str]) -> Iterator[Problem]:
     """Yield every problem of one config."""
     yield from _env_problems(config)
     yield from _output_dir_problems(config)
     for block in config.blocks():
+        yield from _date_problems(config, block, lines)
         yield from _vars_problems(config, block, lines)
         yield from _secrets_problems(config, block)
         yield from _array_problems(config, block)
@@ -146,6 +154,32 @@ def _output_dir_problems(config: WranglerConfig) -> Iterator[Problem]:
             f"`pages_build_output_dir` is {_kind(value, _table(config))}, not a string",
             'set it to the build output folder as a string, such as `"dist"`',
         )
+
+
+def _date_problems(
+    config: WranglerConfig, block: EnvBlock, lines: list[str]
+) -> Iterator[Problem]:
+    """Yield the problem of a block's `compatibility_date` (W-15)."""
+    value = block.node.get("compatibility_date")
+    if value is None:
+        return
+    where = f"{block.prefix}compatibility_date"
+    text = _text(value)
+    if not _is_string(value) or (not is_json(config) and _toml_date(value, lines)):
+        written = "a TOML date" if _is_string(value) else _kind(value, _table(config))
+        message = f"`compatibility_date` is {written}, not a string"
+    elif "\u2013" in text or "\u2014" in text:
+        message = f"`compatibility_date` `{text}` holds an en or em dash"
+    elif ISO_DATE.fullmatch(text) is None:
+        message = f"`compatibility_date` `{text}` is not a date written as YYYY-MM-DD"
+    else:
+        return
+    yield Problem(
+        where,
+        value.span,
+        message,
+        'write the date as a string with plain hyphens, such as `"2025-01-15"`',
+    )
 
 
 def _vars_problems(
