@@ -11,7 +11,6 @@ import argparse
 import logging
 import os
 import stat
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -136,7 +135,7 @@ def check_destinations(
     """
     if args.sarif or args.format == "sarif":
         sarif_options(args)
-    outputs = destinations(args, root, pack)
+    outputs = _destinations(args, root, pack)
     if not outputs:
         return
 
@@ -227,9 +226,13 @@ def _check_destination(option: str, path: Path, root: Path) -> bool:
         )
     if option in ("--bitacora", "--summary"):
         # The log is appended to within the repository's top, as later on.
-        top = read_revision(root, os.environ).top or root
+        top = (
+            read_revision(root, os.environ).top or root
+            if option == "--bitacora"
+            else None
+        )
         try:
-            check_log(path, top if option == "--bitacora" else None)
+            check_log(path, top)
         except LogError as error:
             raise UsageError(f"{option}: {error}", error.help_text) from None
     return False
@@ -251,7 +254,7 @@ def _existing(folder: Path) -> Path:
     return Path(os.path.realpath(folder))
 
 
-def destinations(
+def _destinations(
     args: argparse.Namespace, root: Path, pack: LoadedPack
 ) -> list[tuple[str, Path]]:
     """Return the files this run writes, each with the option that names it."""
@@ -412,24 +415,10 @@ def _append_summary(path: Path, text: str) -> None:
     """Append the Markdown summary; `-`, a pipe, a terminal or a device directly."""
     from runart_lint.cli import written_directly
 
-    if str(path) == "-":
-        if sys.stdout is None:
-            raise UsageError("standard output is closed", "give --summary a file")
-        sys.stdout.write(text)
+    if str(path) == "-" or written_directly(path):
+        write_atomic(path, text, "--summary")  # which appends to a stream
         return
-    if not written_directly(path):
-        _append("--summary", path, text, None)
-        return
-    try:
-        if sys.stdout is not None:
-            sys.stdout.flush()
-        with open(path, "a", encoding="utf-8") as stream:
-            stream.write(text)
-    except OSError as error:
-        raise UsageError(
-            f"--summary: cannot write {path}: {error.strerror}",
-            "choose a writable path",
-        ) from None
+    _append("--summary", path, text, None)
 
 
 def _append(
